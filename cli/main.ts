@@ -1,0 +1,46 @@
+/**
+ * The `scim-sync` command. Each sub-command lives in its own module and returns an exit code.
+ */
+const USAGE = `usage: scim-sync <command> [options]
+
+commands:
+  emulate [--port P] [--seed FILE] [--rps N] [--latency-ms N]
+      start the local Identity Store emulator; prints {"endpoint","identityStoreId"} when ready
+  demo
+      what \`npm start\` runs: a local sync against the demo fixtures
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'emulate': {
+      const { emulateCommand } = await import('../local/identitystore/emulate-command');
+      return emulateCommand(rest);
+    }
+    case 'demo': {
+      const { demoCommand } = await import('./demo');
+      return demoCommand(rest);
+    }
+    case undefined:
+    case '-h':
+    case '--help':
+      process.stdout.write(USAGE);
+      return command === undefined ? 1 : 0;
+    default:
+      process.stderr.write(`unknown command: ${command}\n\n${USAGE}`);
+      return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      const e = err as Error;
+      process.stderr.write(`${e?.name ?? 'Error'}: ${e?.message ?? String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

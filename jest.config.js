@@ -1,0 +1,22 @@
+/** @type {import('jest').Config} */
+// @octokit/* and friends ship ESM only: let @swc/jest transform them too.
+const esmOnly = [
+  '@octokit',
+  'universal-user-agent',
+  'universal-github-app-jwt',
+  'before-after-hook',
+  'bottleneck',
+  'fast-content-type-parse',
+  'json-with-bigint',
+  'toad-cache',
+];
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.(t|j|mj)sx?$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
+  },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
+  testTimeout: 60000,
+};

@@ -1,0 +1,102 @@
+/**
+ * Named errors. The state machine's Retry/Catch rules, the runbook and the CLI refer to these by
+ * name (`error.name` becomes the Step Functions error name), so a name is an API: never rename one
+ * without changing statemachines/sync.asl.json and docs/runbook.md in the same change.
+ *
+ * Messages say what happened and what to do; they never contain secret values.
+ */
+
+export abstract class ScimSyncError extends Error {
+  /** True when running the same step again later may succeed (the ASL retries these). */
+  abstract readonly retryable: boolean;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The execution input has unknown fields or wrong types. Fix the input; `{}` always works. */
+export class InputValidationError extends ScimSyncError {
+  readonly retryable = false;
+}
+
+/** Configuration (cdk.json context, --config file or Lambda environment) is missing or invalid. */
+export class ConfigError extends ScimSyncError {
+  readonly retryable = false;
+}
+
+/** The provider secret is missing, not JSON, or lacks required keys. Names keys, never values. */
+export class SecretInvalidError extends ScimSyncError {
+  readonly retryable = false;
+}
+
+/** The source (GitHub or Entra) rejected our credentials: expired, revoked or wrong. */
+export class SourceAuthError extends ScimSyncError {
+  readonly retryable = false;
+}
+
+/**
+ * The source could not be read completely (a page failed after retries, or the API answered with
+ * errors). A partial source never becomes a smaller snapshot, so nothing is planned from it.
+ */
+export class SourceReadError extends ScimSyncError {
+  readonly retryable = true;
+}
+
+/** The source data broke an invariant (duplicate user names, members that are not users...). */
+export class SnapshotInvalidError extends ScimSyncError {
+  readonly retryable = false;
+}
+
+/** The Identity Store could not be read completely. */
+export class TargetReadError extends ScimSyncError {
+  readonly retryable = true;
+}
+
+/** The plan would delete more than the configured share of owned users or groups. */
+export class DeletionGuardError extends ScimSyncError {
+  readonly retryable = false;
+}
+
+/** A batch refers to a plan older than planMaxAgeHours: start a new execution instead. */
+export class PlanExpiredError extends ScimSyncError {
+  readonly retryable = false;
+}
+
+/** Another execution of this state machine is already running. */
+export class ConcurrentRunError extends ScimSyncError {
+  readonly retryable = false;
+}
+
+/**
+ * Some operations of a batch failed for a retryable reason (throttling, 5xx) after the SDK's own
+ * retries. Every other operation of the batch was attempted; re-running (or re-driving) the batch
+ * re-applies only what is still missing, because every operation is idempotent.
+ */
+export class BatchIncompleteError extends ScimSyncError {
+  readonly retryable = true;
+}
+
+/** Every named error, for docs tests and the ASL's non-retryable list. */
+export const NAMED_ERRORS = [
+  InputValidationError,
+  ConfigError,
+  SecretInvalidError,
+  SourceAuthError,
+  SourceReadError,
+  SnapshotInvalidError,
+  TargetReadError,
+  DeletionGuardError,
+  PlanExpiredError,
+  ConcurrentRunError,
+  BatchIncompleteError,
+] as const;
+
+export type NamedErrorName = (typeof NAMED_ERRORS)[number]['name'];
+
+/** Formats zod issues as "path: message" lines without echoing input values. */
+export function describeIssues(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>): string {
+  return issues
+    .map((i) => `${i.path.length ? i.path.map(String).join('.') : '(root)'}: ${i.message}`)
+    .join('; ');
+}
