@@ -1,0 +1,109 @@
+/**
+ * The one configuration shape, shared by the CDK app (context key `scimSync` in cdk.json), local
+ * runs (`--config FILE`) and the Lambdas (which receive the parts they need). Every key is
+ * documented in docs/configuration.md; keep the two in step.
+ */
+import { z } from 'zod';
+import { ConfigError, describeIssues } from './errors';
+
+const Schedule = z
+  .string()
+  .regex(/^(cron\(.+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\)|at\(.+\))$/, {
+    message: 'must be an EventBridge Scheduler expression: cron(...), rate(N unit) or at(...)',
+  });
+
+export const GithubConfigSchema = z
+  .object({
+    organisation: z.string().min(1),
+    secretName: z.string().min(1),
+    schedule: Schedule.default('cron(0 */6 * * ? *)'),
+    /** UserName = lower-cased login + this suffix; also the ownership marker for users. */
+    userNameSuffix: z.string().min(1),
+    /** Prepended to the lower-cased team slug to form the group DisplayName. */
+    groupPrefix: z.string().default(''),
+    /** Team slugs never synced. */
+    ignoreTeams: z.array(z.string()).default([]),
+    /** When set, only teams whose slug matches this regular expression are synced. */
+    includeTeams: z
+      .string()
+      .refine(
+        (s) => {
+          try {
+            new RegExp(s);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        { message: 'must be a valid regular expression' },
+      )
+      .optional(),
+    /** 'all': a team's members include its child teams' members; 'immediate': direct members only. */
+    teamMembership: z.enum(['all', 'immediate']).default('all'),
+    /** Use the organisation's SAML SSO identity (email, name) for users that have one. */
+    useSamlIdentity: z.boolean().default(false),
+    /** GitHub API base URL (GitHub Enterprise Server, or the local fake). */
+    apiUrl: z.url().default('https://api.github.com'),
+  })
+  .strict();
+export type GithubConfig = z.infer<typeof GithubConfigSchema>;
+
+export const EntraConfigSchema = z
+  .object({
+    secretName: z.string().min(1),
+    schedule: Schedule.default('rate(2 hours)'),
+    groupPrefix: z.string().min(1).default('azure-aws-sso-'),
+    /** Every synced user is a member of this group (it must start with groupPrefix). */
+    holdingGroup: z.string().min(1).default('azure-aws-sso-all-members'),
+    /** Group owners count as members (as the replaced job did). */
+    includeOwners: z.boolean().default(true),
+    /** Members of nested groups count as members (transitive membership). */
+    nestedGroups: z.boolean().default(true),
+    /** Microsoft Graph base URL and login authority (sovereign clouds, or the local fake). */
+    graphUrl: z.url().default('https://graph.microsoft.com'),
+    authorityHost: z.url().default('https://login.microsoftonline.com'),
+  })
+  .strict()
+  .refine((c) => c.holdingGroup.toLowerCase().startsWith(c.groupPrefix.toLowerCase()), {
+    message: 'holdingGroup must start with groupPrefix (so that Entra owns it)',
+    path: ['holdingGroup'],
+  });
+export type EntraConfig = z.infer<typeof EntraConfigSchema>;
+
+export const ConfigSchema = z
+  .object({
+    identityStoreId: z
+      .string()
+      .regex(/^d-[0-9a-f]{10}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, {
+        message: 'must be an Identity Store id such as d-1234567890',
+      }),
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'must be an AWS region such as eu-west-2' }),
+    alarmEmails: z.array(z.email()).default([]),
+    /** The deletion guard trips when a plan deletes more than this share of owned users or groups... */
+    maxDeletionPercent: z.number().min(0).max(100).default(10),
+    /** ...and more than this many of them (so one leaver in a small team does not trip it). */
+    deletionGuardFloor: z.number().int().min(0).default(3),
+    /** A batch refuses to apply a plan older than this (a late redrive must not replay stale decisions). */
+    planMaxAgeHours: z.number().positive().max(24 * 14).default(24),
+    /** Operations per apply batch (one Map iteration). The planner raises it if needed to bound history size. */
+    batchSize: z.number().int().min(1).max(5000).default(500),
+    /** Map state MaxConcurrency for the apply phases. The Identity Store's ~20 req/s is shared by all. */
+    applyConcurrency: z.number().int().min(1).max(40).default(4),
+    providers: z
+      .object({
+        github: GithubConfigSchema.optional(),
+        entra: EntraConfigSchema.optional(),
+      })
+      .strict()
+      .refine((p) => p.github || p.entra, { message: 'configure at least one provider (github or entra)' }),
+  })
+  .strict();
+export type Config = z.infer<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+/** Parses a configuration object; a failure is a ConfigError naming every bad key. */
+export function parseConfig(raw: unknown, where = 'configuration'): Config {
+  const r = ConfigSchema.safeParse(raw);
+  if (!r.success) throw new ConfigError(`invalid ${where}: ${describeIssues(r.error.issues)}`);
+  return r.data;
+}
