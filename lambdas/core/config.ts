@@ -77,14 +77,20 @@ export const ConfigSchema = z
       .regex(/^d-[0-9a-f]{10}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, {
         message: 'must be an Identity Store id such as d-1234567890',
       }),
-    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'must be an AWS region such as eu-west-2' }),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'must be an AWS region such as eu-west-2' }),
     alarmEmails: z.array(z.email()).default([]),
     /** The deletion guard trips when a plan deletes more than this share of owned users or groups... */
     maxDeletionPercent: z.number().min(0).max(100).default(10),
     /** ...and more than this many of them (so one leaver in a small team does not trip it). */
     deletionGuardFloor: z.number().int().min(0).default(3),
     /** A batch refuses to apply a plan older than this (a late redrive must not replay stale decisions). */
-    planMaxAgeHours: z.number().positive().max(24 * 14).default(24),
+    planMaxAgeHours: z
+      .number()
+      .positive()
+      .max(24 * 14)
+      .default(24),
     /** Operations per apply batch (one Map iteration). The planner raises it if needed to bound history size. */
     batchSize: z.number().int().min(1).max(5000).default(500),
     /** Map state MaxConcurrency for the apply phases. The Identity Store's ~20 req/s is shared by all. */

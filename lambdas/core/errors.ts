@@ -95,7 +95,9 @@ export const NAMED_ERRORS = [
 export type NamedErrorName = (typeof NAMED_ERRORS)[number]['name'];
 
 /** Formats zod issues as "path: message" lines without echoing input values. */
-export function describeIssues(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>): string {
+export function describeIssues(
+  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>,
+): string {
   return issues
     .map((i) => `${i.path.length ? i.path.map(String).join('.') : '(root)'}: ${i.message}`)
     .join('; ');

@@ -65,7 +65,11 @@ export const SourceSnapshotSchema = z
     for (const [i, u] of snap.users.entries()) {
       const k = nameKey(u.userName);
       if (users.has(k)) {
-        ctx.addIssue({ code: 'custom', path: ['users', i, 'userName'], message: `duplicate UserName ${u.userName}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['users', i, 'userName'],
+          message: `duplicate UserName ${u.userName}`,
+        });
       }
       users.add(k);
     }
@@ -73,7 +77,11 @@ export const SourceSnapshotSchema = z
     for (const [i, g] of snap.groups.entries()) {
       const k = nameKey(g.displayName);
       if (groups.has(k)) {
-        ctx.addIssue({ code: 'custom', path: ['groups', i, 'displayName'], message: `duplicate group ${g.displayName}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['groups', i, 'displayName'],
+          message: `duplicate group ${g.displayName}`,
+        });
       }
       groups.add(k);
       for (const m of g.members) {

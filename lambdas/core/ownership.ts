@@ -78,13 +78,15 @@ const lc = (s: string | undefined) => (s ?? '').toLowerCase();
 
 function userMatches(u: TargetUser, c: UserClaim): boolean {
   if (c.userNameSuffix !== undefined && !lc(u.userName).endsWith(lc(c.userNameSuffix))) return false;
-  if (c.emailType !== undefined && !(u.emails ?? []).some((e) => lc(e.type) === lc(c.emailType))) return false;
+  if (c.emailType !== undefined && !(u.emails ?? []).some((e) => lc(e.type) === lc(c.emailType)))
+    return false;
   return c.userNameSuffix !== undefined || c.emailType !== undefined;
 }
 
 function groupMatches(g: TargetGroup, c: GroupClaim): boolean {
   if (c.namePrefix !== undefined && !lc(g.displayName).startsWith(lc(c.namePrefix))) return false;
-  if (c.descriptionPrefix !== undefined && !lc(g.description).startsWith(lc(c.descriptionPrefix))) return false;
+  if (c.descriptionPrefix !== undefined && !lc(g.description).startsWith(lc(c.descriptionPrefix)))
+    return false;
   return c.namePrefix !== undefined || c.descriptionPrefix !== undefined;
 }
 
@@ -109,7 +111,10 @@ export function mayManageGroup(rules: OwnershipRules, g: TargetGroup): boolean {
 }
 
 /** Checks a source entity would be owned by the provider once written (catches provider bugs). */
-export function sourceUserIsClaimable(rules: OwnershipRules, u: { userName: string; email: { type: string } }): boolean {
+export function sourceUserIsClaimable(
+  rules: OwnershipRules,
+  u: { userName: string; email: { type: string } },
+): boolean {
   const t: TargetUser = { userId: '-', userName: u.userName, emails: [{ type: u.email.type }] };
   return userOwner(rules, t) === 'owned';
 }
