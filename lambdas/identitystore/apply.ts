@@ -1,0 +1,297 @@
+/**
+ * Applies plan operations to the Identity Store, idempotently, so that a batch can run again (a
+ * retry, a redrive, a crash half-way) and converge without duplicates:
+ * - a create that meets "already exists" is done when the existing entity is the provider's, and a
+ *   conflict (left alone) when it is not;
+ * - a delete or membership removal that meets "not found" is done;
+ * - a membership add that meets "already a member" is done.
+ * Entities created in this plan are named in the operations; their ids come from `ids` (filled as
+ * creates succeed) or are looked up (Get*Id), and a looked-up entity is used only if the provider
+ * owns it.
+ *
+ * Every operation of the batch is attempted; failures are returned per operation (the caller
+ * decides whether the batch failed). The SDK client's own retry handles throttling first.
+ */
+import {
+  CreateGroupCommand,
+  CreateGroupMembershipCommand,
+  CreateUserCommand,
+  DeleteGroupCommand,
+  DeleteGroupMembershipCommand,
+  DeleteUserCommand,
+  DescribeGroupCommand,
+  DescribeUserCommand,
+  GetGroupIdCommand,
+  GetUserIdCommand,
+  type IdentitystoreClient,
+  UpdateGroupCommand,
+  UpdateUserCommand,
+} from '@aws-sdk/client-identitystore';
+import { nameKey, type Operation, type OperationOf, type OpResult } from '../core/model';
+import { groupOwner, type OwnershipRules, userOwner } from '../core/ownership';
+import { toTargetGroup, toTargetUser } from './read';
+import { awsErrorName, isRetryable, type Log, mapLimit, silentLog } from './util';
+
+/** Ids of the provider's users and groups by name key, as far as known. */
+export interface KnownIds {
+  users: Map<string, string>;
+  groups: Map<string, string>;
+}
+
+export interface ApplyOptions {
+  client: IdentitystoreClient;
+  identityStoreId: string;
+  rules: OwnershipRules;
+  ids?: KnownIds;
+  /** Operations in flight at once within this batch. */
+  concurrency?: number;
+  log?: Log;
+}
+
+export type AppliedOp = OpResult & { id?: string };
+
+/** The entity exists but is not the provider's: the operation is a conflict and is not applied. */
+class NotOwned extends Error {}
+/** The entity an operation depends on does not exist (its create failed or was a conflict). */
+class Missing extends Error {}
+
+const NAME_PATH = { user: 'userName', group: 'displayName' } as const;
+
+export async function applyOperations(ops: readonly Operation[], opts: ApplyOptions): Promise<AppliedOp[]> {
+  const { client, identityStoreId: IdentityStoreId, rules } = opts;
+  const log = opts.log ?? silentLog;
+  const ids: KnownIds = opts.ids ?? { users: new Map(), groups: new Map() };
+  const lookups = new Map<string, Promise<string>>();
+
+  /** Finds the id of the provider's user or group by name; throws NotOwned / Missing. */
+  const resolve = (kind: 'user' | 'group', name: string): Promise<string> => {
+    const known = (kind === 'user' ? ids.users : ids.groups).get(nameKey(name));
+    if (known) return Promise.resolve(known);
+    const cacheKey = `${kind}:${nameKey(name)}`;
+    let p = lookups.get(cacheKey);
+    if (!p) {
+      p = (async () => {
+        const AlternateIdentifier = {
+          UniqueAttribute: { AttributePath: NAME_PATH[kind], AttributeValue: name },
+        };
+        let id: string;
+        try {
+          id =
+            kind === 'user'
+              ? (await client.send(new GetUserIdCommand({ IdentityStoreId, AlternateIdentifier }))).UserId!
+              : (await client.send(new GetGroupIdCommand({ IdentityStoreId, AlternateIdentifier }))).GroupId!;
+        } catch (err) {
+          if (awsErrorName(err) === 'ResourceNotFoundException')
+            throw new Missing(`${kind} ${name} does not exist`);
+          throw err;
+        }
+        const owned =
+          kind === 'user'
+            ? userOwner(
+                rules,
+                toTargetUser(await client.send(new DescribeUserCommand({ IdentityStoreId, UserId: id }))),
+              ) === 'owned'
+            : groupOwner(
+                rules,
+                toTargetGroup(await client.send(new DescribeGroupCommand({ IdentityStoreId, GroupId: id }))),
+              ) === 'owned';
+        if (!owned) throw new NotOwned(`${kind} ${name} exists but is not managed by ${rules.provider}`);
+        (kind === 'user' ? ids.users : ids.groups).set(nameKey(name), id);
+        return id;
+      })();
+      lookups.set(cacheKey, p);
+      p.catch(() => lookups.delete(cacheKey)); // a failed lookup may be retried by a later op
+    }
+    return p;
+  };
+
+  /** A create met an existing entity: done if it is ours (an earlier attempt made it), else a conflict. */
+  const existing = async (kind: 'user' | 'group', name: string): Promise<AppliedOp> => {
+    const id = await resolve(kind, name);
+    return { status: 'already-done', id };
+  };
+
+  const run: { [K in Operation['op']]: (op: OperationOf<K>) => Promise<AppliedOp> } = {
+    createGroup: async (op) => {
+      try {
+        const r = await client.send(
+          new CreateGroupCommand({
+            IdentityStoreId,
+            DisplayName: op.displayName,
+            ...(op.description !== undefined ? { Description: op.description } : {}),
+          }),
+        );
+        ids.groups.set(nameKey(op.displayName), r.GroupId!);
+        return { status: 'done', id: r.GroupId! };
+      } catch (err) {
+        if (isUniqueness(err)) return existing('group', op.displayName);
+        throw err;
+      }
+    },
+    createUser: async (op) => {
+      try {
+        const r = await client.send(
+          new CreateUserCommand({
+            IdentityStoreId,
+            UserName: op.userName,
+            DisplayName: op.displayName,
+            Name: {
+              GivenName: op.name.givenName,
+              FamilyName: op.name.familyName,
+              ...(op.name.formatted !== undefined ? { Formatted: op.name.formatted } : {}),
+            },
+            Emails: [{ Value: op.email.value, Type: op.email.type, Primary: op.email.primary }],
+          }),
+        );
+        ids.users.set(nameKey(op.userName), r.UserId!);
+        return { status: 'done', id: r.UserId! };
+      } catch (err) {
+        if (isUniqueness(err)) return existing('user', op.userName);
+        throw err;
+      }
+    },
+    updateUser: async (op) => {
+      const Operations: { AttributePath: string; AttributeValue: unknown }[] = [];
+      if (op.set.displayName !== undefined)
+        Operations.push({ AttributePath: 'displayName', AttributeValue: op.set.displayName });
+      if (op.set.name !== undefined) {
+        Operations.push({ AttributePath: 'name.givenName', AttributeValue: op.set.name.givenName });
+        Operations.push({ AttributePath: 'name.familyName', AttributeValue: op.set.name.familyName });
+        if (op.set.name.formatted !== undefined) {
+          Operations.push({ AttributePath: 'name.formatted', AttributeValue: op.set.name.formatted });
+        }
+      }
+      if (op.set.email !== undefined) {
+        // Multi-value attributes are replaced whole.
+        const e = op.set.email;
+        Operations.push({
+          AttributePath: 'emails',
+          AttributeValue: [{ Value: e.value, Type: e.type, Primary: e.primary }],
+        });
+      }
+      if (Operations.length === 0) return { status: 'already-done' };
+      await client.send(
+        new UpdateUserCommand({ IdentityStoreId, UserId: op.userId, Operations: Operations as never }),
+      );
+      return { status: 'done' };
+    },
+    updateGroup: async (op) => {
+      await client.send(
+        new UpdateGroupCommand({
+          IdentityStoreId,
+          GroupId: op.groupId,
+          Operations: [{ AttributePath: 'description', AttributeValue: op.description as never }],
+        }),
+      );
+      return { status: 'done' };
+    },
+    addMember: async (op) => {
+      const [GroupId, UserId] = await Promise.all([
+        op.groupId ?? resolve('group', op.group),
+        op.userId ?? resolve('user', op.user),
+      ]);
+      try {
+        const r = await client.send(
+          new CreateGroupMembershipCommand({ IdentityStoreId, GroupId, MemberId: { UserId } }),
+        );
+        return { status: 'done', id: r.MembershipId! };
+      } catch (err) {
+        if (isUniqueness(err)) return { status: 'already-done' };
+        throw err;
+      }
+    },
+    removeMember: async (op) => {
+      try {
+        await client.send(
+          new DeleteGroupMembershipCommand({ IdentityStoreId, MembershipId: op.membershipId }),
+        );
+        return { status: 'done' };
+      } catch (err) {
+        if (awsErrorName(err) === 'ResourceNotFoundException') return { status: 'already-done' };
+        throw err;
+      }
+    },
+    deleteUser: async (op) => {
+      try {
+        await client.send(new DeleteUserCommand({ IdentityStoreId, UserId: op.userId }));
+        return { status: 'done' };
+      } catch (err) {
+        if (awsErrorName(err) === 'ResourceNotFoundException') return { status: 'already-done' };
+        throw err;
+      }
+    },
+    deleteGroup: async (op) => {
+      try {
+        await client.send(new DeleteGroupCommand({ IdentityStoreId, GroupId: op.groupId }));
+        return { status: 'done' };
+      } catch (err) {
+        if (awsErrorName(err) === 'ResourceNotFoundException') return { status: 'already-done' };
+        throw err;
+      }
+    },
+  };
+
+  return mapLimit(ops, opts.concurrency ?? 4, async (op) => {
+    let result: AppliedOp;
+    try {
+      result = await (run[op.op] as (o: Operation) => Promise<AppliedOp>)(op);
+    } catch (err) {
+      if (err instanceof NotOwned) result = { status: 'conflict', error: 'NotOwned', message: err.message };
+      else if (err instanceof Missing)
+        result = { status: 'failed', error: 'DependencyMissing', message: err.message, retryable: false };
+      else {
+        result = {
+          status: 'failed',
+          error: awsErrorName(err),
+          message: (err as Error).message,
+          retryable: isRetryable(err),
+        };
+      }
+    }
+    const line = {
+      ...describeOp(op),
+      status: result.status,
+      ...(result.error ? { error: result.error, reason: result.message } : {}),
+    };
+    if (result.status === 'failed') log.warn('operation failed', line);
+    else if (result.status === 'conflict') log.warn('operation skipped: conflict', line);
+    else log.info('applied', line);
+    return result;
+  });
+}
+
+function isUniqueness(err: unknown): boolean {
+  const e = err as { name?: string; Reason?: string };
+  return e?.name === 'ConflictException' && e.Reason !== 'CONCURRENT_MODIFICATION';
+}
+
+/** A log-friendly description of an operation: what, on whom, and why. */
+export function describeOp(op: Operation): Record<string, unknown> {
+  switch (op.op) {
+    case 'createUser':
+      return { op: op.op, user: op.userName, why: 'in the source, not in the Identity Store' };
+    case 'updateUser':
+      return {
+        op: op.op,
+        user: op.userName,
+        changed: Object.keys(op.set),
+        why: 'attributes changed in the source',
+      };
+    case 'deleteUser':
+      return { op: op.op, user: op.userName, why: 'no longer in the source' };
+    case 'createGroup':
+      return { op: op.op, group: op.displayName, why: 'in the source, not in the Identity Store' };
+    case 'updateGroup':
+      return {
+        op: op.op,
+        group: op.displayName,
+        why: op.reason === 'adopt' ? 'adopting an unmarked group' : 'description changed',
+      };
+    case 'deleteGroup':
+      return { op: op.op, group: op.displayName, why: 'no longer in the source' };
+    case 'addMember':
+      return { op: op.op, group: op.group, user: op.user, why: 'member in the source' };
+    case 'removeMember':
+      return { op: op.op, group: op.group, user: op.user, why: 'no longer a member in the source' };
+  }
+}

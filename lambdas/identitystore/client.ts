@@ -1,0 +1,92 @@
+/**
+ * The Identity Store client as the handlers build it. Endpoint and region come from the usual AWS
+ * environment (AWS_ENDPOINT_URL_IDENTITYSTORE in local mode) unless given.
+ *
+ * Two things differ from the SDK defaults, both because the service's ~20 requests/s is shared by
+ * the whole account and a sync makes thousands of calls:
+ * - a client-side pace (`rps`): a token bucket every attempt waits on, so the client does not
+ *   spend calls on being throttled;
+ * - retries with exponential backoff and full jitter, without the SDK's retry quota (which, once
+ *   drained by a throttling storm, turns every later retryable error into a failure) and without
+ *   adaptive mode (whose rate collapses to 0.5 req/s under throttling that is not caused by us).
+ *   A call still failing after `maxAttempts` fails its operation; the batch reports it and the
+ *   state machine retries the batch.
+ */
+import { IdentitystoreClient } from '@aws-sdk/client-identitystore';
+
+export interface IdentityStoreClientOptions {
+  region?: string;
+  endpoint?: string;
+  /** Attempts per call, first included. */
+  maxAttempts?: number;
+  /** Client-side pace in requests per second (every attempt counts); undefined = unpaced. */
+  rps?: number;
+  /** Backoff base and cap in milliseconds. */
+  backoff?: { baseMs: number; maxMs: number };
+}
+
+/** Token bucket (burst 1) that spaces calls 1/rps apart, fairly across concurrent callers. */
+export class Pace {
+  private next = 0;
+  constructor(private readonly rps: number) {}
+  async take(): Promise<void> {
+    const now = performance.now();
+    const at = Math.max(now, this.next);
+    this.next = at + 1000 / this.rps;
+    if (at > now) await new Promise((r) => setTimeout(r, at - now));
+  }
+}
+
+interface Token {
+  getRetryCount(): number;
+  getRetryDelay(): number;
+}
+interface ErrorInfo {
+  errorType: 'TRANSIENT' | 'THROTTLING' | 'SERVER_ERROR' | 'CLIENT_ERROR';
+  retryAfterHint?: Date;
+}
+
+/** The SDK's RetryStrategyV2 contract: exponential backoff with full jitter, no quota. */
+export function backoffRetryStrategy(maxAttempts: number, baseMs: number, maxMs: number) {
+  const token = (count: number, delay: number): Token => ({
+    getRetryCount: () => count,
+    getRetryDelay: () => delay,
+  });
+  return {
+    mode: 'standard',
+    async acquireInitialRetryToken(): Promise<Token> {
+      return token(0, 0);
+    },
+    async refreshRetryTokenForRetry(t: Token, info: ErrorInfo): Promise<Token> {
+      const count = t.getRetryCount() + 1;
+      if (info.errorType === 'CLIENT_ERROR' || count >= maxAttempts) throw new Error('no more retries');
+      const hint = info.retryAfterHint ? info.retryAfterHint.getTime() - Date.now() : 0;
+      const delay = Math.max(hint, Math.random() * Math.min(maxMs, baseMs * 2 ** count));
+      return token(count, delay);
+    },
+    recordSuccess(): void {},
+  };
+}
+
+export function makeIdentityStoreClient(opts: IdentityStoreClientOptions = {}): IdentitystoreClient {
+  const maxAttempts = opts.maxAttempts ?? 8;
+  const { baseMs, maxMs } = opts.backoff ?? { baseMs: 100, maxMs: 10_000 };
+  const client = new IdentitystoreClient({
+    ...(opts.region ? { region: opts.region } : {}),
+    ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+    maxAttempts,
+    retryStrategy: backoffRetryStrategy(maxAttempts, baseMs, maxMs),
+  });
+  if (opts.rps !== undefined && opts.rps > 0) {
+    const pace = new Pace(opts.rps);
+    // In the finalizeRequest step after the retry middleware: runs once per attempt.
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        await pace.take();
+        return next(args);
+      },
+      { step: 'finalizeRequest', priority: 'low', name: 'scimSyncPace' },
+    );
+  }
+  return client;
+}
