@@ -1,2 +1,3 @@
 export * from './fixture';
 export * from './server';
+export * from './local-config';

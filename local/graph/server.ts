@@ -16,9 +16,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { listen, sendJson, sleep } from '../http';
 import { type EntraFixture, parseEntraFixture } from './fixture';
 import { type EntityKind, FakeTenant, GraphHttpError, parseFilter, parseSelect } from './tenant';
+import {
+  handleTokenRequest,
+  openidConfiguration,
+  type TokenEndpointState,
+  type TokenFault,
+} from './token-endpoint';
+
+export type { TokenFault } from './token-endpoint';
 
 export type GraphRoute = 'groups' | 'group' | 'members' | 'transitiveMembers' | 'owners' | 'users' | 'user';
-export type TokenFault = 'invalid_client' | 'expired_secret' | 'unauthorized_client';
 
 export interface FakeGraphOptions {
   fixture: EntraFixture;
@@ -97,9 +104,15 @@ export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph>
   const tenant = new FakeTenant(parseEntraFixture(opts.fixture));
   const maxPage = Math.min(Math.max(1, opts.pageSize ?? MAX_TOP), MAX_TOP);
   let latencyMs = opts.latencyMs ?? 0;
-  const tokens = new Set<string>();
+  const tokenState: TokenEndpointState = {
+    base: '',
+    tenantId: opts.tenantId,
+    clientId: opts.clientId,
+    clientSecret: opts.clientSecret,
+    fault: null,
+    tokens: new Set<string>(),
+  };
   const faults = {
-    token: null as TokenFault | null,
     throttle: { left: 0, retryAfter: 1 },
     requests: [] as Array<{ from: number; to: number; status: number }>,
     pages: [] as Array<PageFault & { left: number }>,
@@ -107,7 +120,6 @@ export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph>
   };
   let seq = 0; // Graph requests seen since start (faults by number count from here)
   let base = '';
-  let host = '';
 
   const g: FakeGraph = {
     url: '',
@@ -123,7 +135,7 @@ export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph>
       latencyMs = ms;
     },
     setTokenFault: (f) => {
-      faults.token = f;
+      tokenState.fault = f;
     },
     throttleNext: (n, retryAfterSeconds = 1) => {
       faults.throttle = { left: n, retryAfter: retryAfterSeconds };
@@ -138,7 +150,7 @@ export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph>
       faults.graphAuth = s;
     },
     clearFaults: () => {
-      faults.token = null;
+      tokenState.fault = null;
       faults.throttle = { left: 0, retryAfter: 1 };
       faults.requests = [];
       faults.pages = [];
@@ -152,95 +164,6 @@ export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph>
     const innerError = { date, 'request-id': randomUUID(), 'client-request-id': randomUUID() };
     sendJson(res, status, { error: { code, message, innerError } }, headers);
   };
-
-  const tokenError = (
-    res: ServerResponse,
-    status: number,
-    error: string,
-    code: number,
-    description: string,
-  ) => {
-    const traceId = randomUUID();
-    const correlationId = randomUUID();
-    const timestamp = new Date().toISOString().replace('T', ' ').slice(0, 19);
-    sendJson(res, status, {
-      error,
-      error_description: `AADSTS${code}: ${description} Trace ID: ${traceId} Correlation ID: ${correlationId} Timestamp: ${timestamp}Z`,
-      error_codes: [code],
-      timestamp: `${timestamp}Z`,
-      trace_id: traceId,
-      correlation_id: correlationId,
-      error_uri: `https://login.microsoftonline.com/error?code=${code}`,
-    });
-  };
-
-  function handleToken(res: ServerResponse, pathTenant: string, body: Buffer) {
-    g.counters.token++;
-    const form = new URLSearchParams(body.toString('utf8'));
-    const clientId = form.get('client_id') ?? '';
-    if (pathTenant !== opts.tenantId) {
-      return tokenError(res, 400, 'invalid_request', 90002, `Tenant '${pathTenant}' not found.`);
-    }
-    if (form.get('grant_type') !== 'client_credentials') {
-      return tokenError(
-        res,
-        400,
-        'unsupported_grant_type',
-        70003,
-        'The app requested an unsupported grant type.',
-      );
-    }
-    if (faults.token === 'unauthorized_client' || clientId !== opts.clientId) {
-      return tokenError(
-        res,
-        400,
-        'unauthorized_client',
-        700016,
-        `Application with identifier '${clientId}' was not found in the directory '${pathTenant}'.`,
-      );
-    }
-    if (faults.token === 'expired_secret') {
-      return tokenError(
-        res,
-        401,
-        'invalid_client',
-        7000222,
-        `The provided client secret keys for app '${clientId}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret.`,
-      );
-    }
-    if (faults.token === 'invalid_client' || form.get('client_secret') !== opts.clientSecret) {
-      return tokenError(
-        res,
-        401,
-        'invalid_client',
-        7000215,
-        `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`,
-      );
-    }
-    const scopes = (form.get('scope') ?? '').split(' ').filter(Boolean);
-    if (!scopes.includes(`${base}/.default`)) {
-      return tokenError(res, 400, 'invalid_scope', 1002012, `The provided value for scope is not valid.`);
-    }
-    const accessToken = `fake-graph-${randomUUID()}`;
-    tokens.add(accessToken);
-    sendJson(res, 200, {
-      token_type: 'Bearer',
-      expires_in: 3599,
-      ext_expires_in: 3599,
-      access_token: accessToken,
-    });
-  }
-
-  function openidConfiguration(t: string) {
-    return {
-      token_endpoint: `${base}/${t}/oauth2/v2.0/token`,
-      issuer: `https://${host}/${t}/v2.0`,
-      authorization_endpoint: `https://${host}/${t}/oauth2/v2.0/authorize`,
-      end_session_endpoint: `https://${host}/${t}/oauth2/v2.0/logout`,
-      jwks_uri: `https://${host}/${t}/discovery/v2.0/keys`,
-      response_types_supported: ['code', 'id_token', 'token'],
-    };
-  }
 
   /** One page of a collection; nextLink keeps the query and carries an opaque $skiptoken. */
   function page(
@@ -343,7 +266,7 @@ export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph>
     }
     const auth = req.headers.authorization ?? '';
     const token = auth.startsWith('Bearer ') ? auth.slice(7) : '';
-    if (faults.graphAuth === 401 || !tokens.has(token)) {
+    if (faults.graphAuth === 401 || !tokenState.tokens.has(token)) {
       const msg = token ? 'Access token validation failure. Invalid audience.' : 'Access token is empty.';
       return graphError(res, 401, 'InvalidAuthenticationToken', msg);
     }
@@ -434,11 +357,12 @@ export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph>
           segs[2] === 'v2.0' &&
           segs[3] === 'token'
         ) {
-          return handleToken(res, segs[0] ?? '', body);
+          g.counters.token++;
+          return handleTokenRequest(res, tokenState, segs[0] ?? '', body);
         }
         if (req.method === 'GET' && segs[1] === 'v2.0' && segs[2] === '.well-known') {
           g.counters.openidConfiguration++;
-          return sendJson(res, 200, openidConfiguration(segs[0] ?? ''));
+          return sendJson(res, 200, openidConfiguration(base, segs[0] ?? ''));
         }
         return handleGraph(req, res, url);
       } catch (err) {
@@ -449,10 +373,11 @@ export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph>
     { port: opts.port },
   );
   base = server.url;
-  host = new URL(base).host;
+  tokenState.base = base;
+  const host = new URL(base).host;
   g.url = base;
   g.authority = `https://${host}/${opts.tenantId}`;
-  g.authorityMetadata = JSON.stringify(openidConfiguration(opts.tenantId));
+  g.authorityMetadata = JSON.stringify(openidConfiguration(base, opts.tenantId));
   g.knownAuthorities = [host];
   g.close = () => server.close();
   return g;
