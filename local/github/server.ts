@@ -7,7 +7,7 @@
  *   (RS256 against the App's public key, iss = app id, exp in the future, at most 10 minutes).
  * - `authorization: token|bearer <token>` is checked on every other request.
  *
- * Switches (plain properties, settable at any time): failWith401, rateLimit, failPage,
+ * Switches (plain properties, settable at any time): failWith401, failWith403, rateLimit, failPage,
  * graphqlErrors, tokenExpiration, latencyMs. Counters by kind: `graphql:<operation name>` or
  * `<METHOD> <route>`.
  */
@@ -68,6 +68,8 @@ export interface FakeGithub {
   /** Installation tokens issued so far. */
   issuedTokens: string[];
   failWith401: boolean;
+  /** Every request answers 403 with this message (a token without the needed scope), until unset. */
+  failWith403?: string;
   rateLimit?: RateLimitSwitch;
   failPage?: FailPageSwitch;
   /** The next `count` (default 1) GraphQL responses carry these errors and no data. */
@@ -291,6 +293,14 @@ export async function startFakeGithub(opts: FakeGithubOptions): Promise<FakeGith
         count(tokenRoute ? `${method} /app/installations/:id/access_tokens` : `${method} ${url.pathname}`);
       }
       if (fake.failWith401) return unauthorized(res);
+      if (fake.failWith403) {
+        return sendJson(
+          res,
+          403,
+          { message: fake.failWith403, documentation_url: 'https://docs.github.com/rest' },
+          baseHeaders(),
+        );
+      }
       if (rateLimited(res)) return;
       if (tokenRoute && method === 'POST')
         return handleAccessToken(req, res, decodeURIComponent(tokenRoute[1] ?? ''));

@@ -26,10 +26,13 @@ const nonEmptyString = (what: string) =>
 /** An id GitHub shows as a number; a numeric string is accepted too. */
 const numericId = (what: string) =>
   z
-    .union([z.number().int().positive(), z.string().trim().regex(/^\d+$/)], {
-      error: `must be a positive integer or a string of digits (${what})`,
-    })
-    .transform((v) => String(v));
+    .custom<string | number>(
+      (v) =>
+        (typeof v === 'number' && Number.isInteger(v) && v > 0) ||
+        (typeof v === 'string' && /^\s*\d+\s*$/.test(v)),
+      { error: `must be a positive integer or a string of digits (${what})` },
+    )
+    .transform((v) => String(v).trim());
 
 function isUsablePrivateKey(pem: string): boolean {
   try {
@@ -42,7 +45,7 @@ function isUsablePrivateKey(pem: string): boolean {
 /** Secrets pasted through a console often hold `\n` as two characters; PEM needs real newlines. */
 function normalisePem(s: string): string {
   const t = s.trim();
-  return t.includes('\\n') && !t.includes('\n') ? t.replace(/\\n/g, '\n') : t;
+  return t.includes('\\n') && !t.includes('\n') ? t.replace(/\\n/g, '\n').trim() : t;
 }
 
 const TokenSecretSchema = z.object({ [TOKEN_KEY]: nonEmptyString('a GitHub token with the read:org scope') });
