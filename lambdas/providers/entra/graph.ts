@@ -102,7 +102,7 @@ export class GraphClient {
       }
     }
     const err = graphError(text);
-    const detail = err ? ` ${err.code}${err.message ? `: ${err.message}` : ''}` : '';
+    const detail = err ? ` ${err.code}${err.message ? `: ${err.message.replace(/\.$/, '')}` : ''}` : '';
     if (res.status === 401 || res.status === 403) {
       const hint =
         res.status === 401

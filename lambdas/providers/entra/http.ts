@@ -93,7 +93,8 @@ export async function fetchWithRetry(
       response = await send(combined);
     } catch (err) {
       signal?.throwIfAborted();
-      error = err instanceof Error ? err : new Error(String(err));
+      // Not `instanceof Error`: fetch's errors may come from another realm (jest, vm).
+      error = isErrorLike(err) ? (err as Error) : new Error(String(err));
     }
     const retryable = response ? RETRYABLE.has(response.status) : true;
     if (!retryable || attempt >= retry.maxAttempts) return { response, error, attempts: attempt };
@@ -116,9 +117,13 @@ export async function fetchWithRetry(
 
 /** A short description of a fetch failure (its cause's code, e.g. ECONNREFUSED, or a timeout). */
 export function describeNetworkError(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
+  if (!isErrorLike(err)) return String(err);
   if (err.name === 'TimeoutError') return 'request timed out';
-  const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
+  const cause = (err as { cause?: { code?: unknown } }).cause;
   if (cause && typeof cause.code === 'string') return `${err.message} (${cause.code})`;
   return err.message;
+}
+
+function isErrorLike(e: unknown): e is { name: string; message: string } {
+  return typeof e === 'object' && e !== null && typeof (e as { message?: unknown }).message === 'string';
 }

@@ -131,7 +131,7 @@ export async function readEntraSource(opts: ReadEntraSourceOptions): Promise<Ent
     const e = err instanceof Error ? err : new Error(String(err));
     logger?.error('Entra ID source read failed', {
       error: e.name,
-      message: redact(e.message, secret),
+      reason: redact(e.message, secret),
       graphRequests: graph.requests,
       tokenRequests: tokens.tokenRequests,
     });

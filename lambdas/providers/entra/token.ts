@@ -107,6 +107,8 @@ export class EntraTokenSource {
   tokenRequests = 0;
   /** Status of the last answer from the authority (to tell an outage from a refusal). */
   private lastStatus?: number;
+  /** Why the last request to the authority got no answer (msal hides it behind "network_error"). */
+  private lastNetworkError?: string;
   private readonly app: ConfidentialClientApplication;
   private readonly scope: string;
   private current?: { token: string; expiresAt: number };
@@ -129,8 +131,9 @@ export class EntraTokenSource {
           loggerCallback: (level, message, containsPii) => {
             if (containsPii || !log) return;
             const text = redact(message, o.secret);
-            if (level <= LogLevel.Error) log.error('msal', { msal: text });
-            else log.warn('msal', { msal: text });
+            // msal's warnings are routine for client credentials ("No client info in response").
+            if (level <= LogLevel.Error) log.warn('msal', { msal: text });
+            else log.debug('msal', { msal: text });
           },
         },
       },
@@ -185,6 +188,9 @@ export class EntraTokenSource {
         `Entra ID rejected the client credentials (${aadsts}${code}${detail}). What to do: ${advice}.`,
       );
     }
+    if (this.lastNetworkError) {
+      return new SourceReadError(`could not reach the Entra ID token endpoint: ${this.lastNetworkError}`);
+    }
     const message = redact(err instanceof Error ? `${err.name}: ${err.message}` : String(err), secret);
     return new SourceReadError(`could not get an Entra ID access token: ${message}`);
   }
@@ -202,7 +208,8 @@ export class EntraTokenSource {
         this.o.signal,
       );
       if (!outcome.response) {
-        throw new Error(`request to the Entra ID authority failed: ${describeNetworkError(outcome.error)}`);
+        this.lastNetworkError = `${describeNetworkError(outcome.error)} (after ${outcome.attempts} attempts)`;
+        throw new Error(`request to the Entra ID authority failed: ${this.lastNetworkError}`);
       }
       const res = outcome.response;
       this.lastStatus = res.status;
