@@ -232,9 +232,13 @@ export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph>
     };
     if (q.get('$count') === 'true') out['@odata.count'] = all.length;
     if (offset + size < all.length) {
-      const next = new URL(url.toString());
-      next.searchParams.set('$skiptoken', encodeSkipToken({ r: route, g: groupId ?? '', o: offset + size }));
-      out['@odata.nextLink'] = next.toString();
+      // Like Graph: the request's query as sent (with literal $), plus a $skiptoken.
+      const kept = url.search
+        .slice(1)
+        .split('&')
+        .filter((p) => p && !/^(\$|%24)skiptoken=/i.test(p));
+      kept.push(`$skiptoken=${encodeSkipToken({ r: route, g: groupId ?? '', o: offset + size })}`);
+      out['@odata.nextLink'] = `${base}${url.pathname}?${kept.join('&')}`;
     }
     out.value = value;
     return out;
