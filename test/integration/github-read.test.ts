@@ -233,6 +233,24 @@ describe('mapping', () => {
     });
   });
 
+  it("userAttributes 'userName' fills DisplayName and Name with the UserName", async () => {
+    await withFake(fixture, async (fake) => {
+      const { snapshot } = await readGithubSource({
+        config: config(fake, { organisation: 'Example-Org' }),
+        secret: { kind: 'token', token: TOKEN },
+        logger: quiet,
+        retry: FAST,
+        userAttributes: 'userName',
+      });
+      expect(snapshot.users[0]).toEqual({
+        userName: 'alice-dev@example.com',
+        displayName: 'alice-dev@example.com',
+        name: { givenName: 'alice-dev@example.com', familyName: 'alice-dev@example.com' },
+        email: { value: 'alice-dev@example.com', type: 'work', primary: true },
+      });
+    });
+  });
+
   it('uses SAML identities when asked and the organisation has them, in the same first request', async () => {
     await withFake(fixture, async (fake) => {
       const { snapshot, requests } = await read(fake, { organisation: 'Example-Org', useSamlIdentity: true });

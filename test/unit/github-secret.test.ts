@@ -2,7 +2,9 @@
 import { generateKeyPairSync } from 'node:crypto';
 import fc from 'fast-check';
 import { SecretInvalidError } from '../../lambdas/core/errors';
-import { parseGithubSecret, parseTokenExpiration, redact, splitName } from '../../lambdas/providers/github';
+import { splitName } from '../../lambdas/providers/github/mapping';
+import { parseGithubSecret } from '../../lambdas/providers/github/secret';
+import { parseTokenExpiration, redact } from '../../lambdas/providers/github/text';
 
 const SENTINEL = 'ghp_SENTINEL_secret_value_0123456789';
 const PEM = generateKeyPairSync('rsa', { modulusLength: 1024 })

@@ -13,6 +13,9 @@ import Bottleneck from 'bottleneck';
 import type { GithubConfig } from '../../core/config';
 import { ScimSyncError, SourceAuthError, SourceReadError } from '../../core/errors';
 import type { GithubSecret } from './secret';
+import { parseTokenExpiration, redact } from './text';
+
+export { parseTokenExpiration, redact };
 
 /** Retry and pacing tunables; the defaults suit GitHub, tests shrink them. */
 export interface GithubRetryOptions {
@@ -45,29 +48,6 @@ export interface GithubClient {
   /** Runs one GraphQL query; `what` names the page in errors and logs. */
   graphql<T>(query: string, variables: Record<string, unknown>, what: string): Promise<T>;
   stats: GithubClientStats;
-}
-
-/** Parses `2026-12-01 10:00:00 UTC` (or with a numeric offset) to ISO 8601; undefined if unreadable. */
-export function parseTokenExpiration(header: string): string | undefined {
-  const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})\s*(UTC|Z|[+-]\d{2}:?\d{2})?$/.exec(header.trim());
-  if (!m) return undefined;
-  const zone = !m[3] || m[3] === 'UTC' || m[3] === 'Z' ? 'Z' : m[3].replace(/^([+-]\d{2})(\d{2})$/, '$1:$2');
-  const d = new Date(`${m[1]}T${m[2]}${zone}`);
-  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
-}
-
-const SECRETISH = [
-  /\b(gh[pousr]_[A-Za-z0-9_]{6,}|github_pat_[A-Za-z0-9_]{6,})/g,
-  /\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g,
-  /-----BEGIN[^-]*PRIVATE KEY-----[\s\S]*?(-----END[^-]*PRIVATE KEY-----|$)/g,
-];
-
-/** Removes the secret's values and anything shaped like a GitHub token, JWT or private key. */
-export function redact(text: string, secretValues: string[]): string {
-  let out = text;
-  for (const v of secretValues) if (v.length >= 4) out = out.split(v).join('[REDACTED]');
-  for (const re of SECRETISH) out = out.replace(re, '[REDACTED]');
-  return out;
 }
 
 interface RequestErrorLike {

@@ -1,6 +1,6 @@
 /** The GitHub provider: read an organisation's teams and members into a SourceSnapshot. */
 export type { GithubClientStats, GithubRetryOptions } from './client';
-export { parseTokenExpiration, redact } from './client';
+export { parseTokenExpiration, redact } from './text';
 export type { UserAttributeMode } from './mapping';
 export { groupName, splitName, teamFilter, userName } from './mapping';
 export type { GithubReadResult, ReadGithubSourceOptions } from './read';
