@@ -2,7 +2,7 @@
  * What IAM Identity Center requires of users and groups beyond the model, and the UpdateUser /
  * UpdateGroup `Operations` (AttributePath + Document AttributeValue; a null value removes).
  */
-import type { Attributes } from './entities';
+import { type Attributes, cloneJson } from './entities';
 import { canonicalize, shape, throwIfInvalid, validateValue } from './model';
 
 export const RESERVED_NAMES = ['administrator', 'awsadministrators'];
@@ -131,7 +131,7 @@ function applyExtension(
       errors.push(`Value at '${where}' failed to satisfy constraint: Member must be an object`);
     } else extensions[name] = op.AttributeValue;
   } else {
-    const root = structuredClone((extensions[name] ?? {}) as Record<string, unknown>);
+    const root = cloneJson((extensions[name] ?? {}) as Record<string, unknown>);
     let node = root;
     for (const k of keys.slice(0, -1)) {
       const next = node[k];
@@ -157,7 +157,7 @@ function applyOperations(
   operations: AttributeOperation[],
   rules: (a: Attributes) => string[],
 ): Attributes {
-  const attrs = structuredClone(current);
+  const attrs = cloneJson(current);
   const errors: string[] = [];
   operations.forEach((op, i) => {
     applyOne(attrs, paths, op, i, errors);
@@ -186,7 +186,7 @@ export function pickAttributes(
   for (const member of Object.keys(shape(shapeName).members ?? {})) {
     if (exclude.includes(member)) continue;
     const v = input[member];
-    if (v !== undefined && v !== null) out[member] = structuredClone(v);
+    if (v !== undefined && v !== null) out[member] = cloneJson(v);
   }
   return out;
 }

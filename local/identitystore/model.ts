@@ -103,52 +103,84 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function describeValue(s: Shape, v: unknown): string {
-  if (s.sensitive || typeof v === 'object') return 'Value';
-  return `Value '${String(v)}'`;
+function violation(errors: string[], s: Shape, value: unknown, path: string, constraint: string): void {
+  const what = s.sensitive || typeof value === 'object' ? 'Value' : `Value '${String(value)}'`;
+  errors.push(`${what} at '${path}' failed to satisfy constraint: Member ${constraint}`);
+}
+
+function checkSize(errors: string[], s: Shape, value: unknown, path: string, n: number): void {
+  if (s.min !== undefined && n < s.min)
+    violation(errors, s, value, path, `must have length greater than or equal to ${s.min}`);
+  if (s.max !== undefined && n > s.max)
+    violation(errors, s, value, path, `must have length less than or equal to ${s.max}`);
+}
+
+/** Length in code points; the UTF-16 length when that gives the same verdict (the common case). */
+function stringLength(s: Shape, value: string): number {
+  return value.length <= (s.max ?? Number.POSITIVE_INFINITY) && (s.min ?? 0) <= 1
+    ? value.length
+    : [...value].length;
 }
 
 /** Appends constraint violations of `value` (which is present) against shape `name` to `errors`. */
 export function validateValue(name: string, value: unknown, path: string, errors: string[]): void {
   const s = shape(name);
-  const fail = (constraint: string) =>
-    errors.push(`${describeValue(s, value)} at '${path}' failed to satisfy constraint: Member ${constraint}`);
   if (s.document) return; // a Document is any JSON value
   switch (s.type) {
     case 'structure': {
-      if (!isObject(value)) return void fail('must be an object');
+      if (!isObject(value)) {
+        violation(errors, s, value, path, 'must be an object');
+        return;
+      }
       const members = s.members ?? {};
-      for (const req of s.required ?? []) {
-        if (value[req] === undefined || value[req] === null) {
-          errors.push(
-            `Value null at '${join2(path, req)}' failed to satisfy constraint: Member must not be null`,
-          );
+      if (s.required) {
+        for (const req of s.required) {
+          if (value[req] === undefined || value[req] === null) {
+            errors.push(
+              `Value null at '${join2(path, req)}' failed to satisfy constraint: Member must not be null`,
+            );
+          }
         }
       }
       let set = 0;
-      for (const [key, ref] of Object.entries(members)) {
+      for (const key in members) {
         const v = value[key];
         if (v === undefined || v === null) continue;
         set++;
-        validateValue(ref.shape, v, join2(path, key), errors);
+        validateValue((members[key] as MemberRef).shape, v, join2(path, key), errors);
       }
-      if (s.union && set !== 1) fail(`must have exactly one of [${Object.keys(members).join(', ')}] set`);
+      if (s.union && set !== 1) {
+        violation(
+          errors,
+          s,
+          value,
+          path,
+          `must have exactly one of [${Object.keys(members).join(', ')}] set`,
+        );
+      }
       return;
     }
     case 'list': {
-      if (!Array.isArray(value)) return void fail('must be a list');
-      checkSize(s, value.length, fail);
-      value.forEach((item, i) => {
+      if (!Array.isArray(value)) {
+        violation(errors, s, value, path, 'must be a list');
+        return;
+      }
+      checkSize(errors, s, value, path, value.length);
+      for (let i = 0; i < value.length; i++) {
+        const item: unknown = value[i];
         if (item === null || item === undefined) {
           errors.push(`Value null at '${path}[${i}]' failed to satisfy constraint: Member must not be null`);
         } else validateValue(s.member?.shape ?? '', item, `${path}[${i}]`, errors);
-      });
+      }
       return;
     }
     case 'map': {
-      if (!isObject(value)) return void fail('must be a map');
+      if (!isObject(value)) {
+        violation(errors, s, value, path, 'must be a map');
+        return;
+      }
       const entries = Object.entries(value);
-      checkSize(s, entries.length, fail);
+      checkSize(errors, s, value, path, entries.length);
       for (const [k, v] of entries) {
         if (s.key) validateValue(s.key.shape, k, `${path}.key`, errors);
         if (s.value && v !== null && v !== undefined) validateValue(s.value.shape, v, `${path}.${k}`, errors);
@@ -156,35 +188,43 @@ export function validateValue(name: string, value: unknown, path: string, errors
       return;
     }
     case 'string': {
-      if (typeof value !== 'string') return void fail('must be a string');
-      checkSize(s, [...value].length, fail);
-      if (s.enum && !s.enum.includes(value)) fail(`must satisfy enum value set: [${s.enum.join(', ')}]`);
+      if (typeof value !== 'string') {
+        violation(errors, s, value, path, 'must be a string');
+        return;
+      }
+      checkSize(errors, s, value, path, stringLength(s, value));
+      if (s.enum && !s.enum.includes(value)) {
+        violation(errors, s, value, path, `must satisfy enum value set: [${s.enum.join(', ')}]`);
+      }
       if (s.pattern && !compiled(s.pattern).test(value)) {
-        fail(`must satisfy regular expression pattern: ${s.pattern}`);
+        violation(errors, s, value, path, `must satisfy regular expression pattern: ${s.pattern}`);
       }
       return;
     }
     case 'integer':
     case 'long': {
-      if (typeof value !== 'number' || !Number.isInteger(value)) return void fail('must be an integer');
-      if (s.min !== undefined && value < s.min) fail(`must have value greater than or equal to ${s.min}`);
-      if (s.max !== undefined && value > s.max) fail(`must have value less than or equal to ${s.max}`);
+      if (typeof value !== 'number' || !Number.isInteger(value)) {
+        violation(errors, s, value, path, 'must be an integer');
+        return;
+      }
+      if (s.min !== undefined && value < s.min) {
+        violation(errors, s, value, path, `must have value greater than or equal to ${s.min}`);
+      }
+      if (s.max !== undefined && value > s.max) {
+        violation(errors, s, value, path, `must have value less than or equal to ${s.max}`);
+      }
       return;
     }
     case 'boolean':
-      if (typeof value !== 'boolean') fail('must be a boolean');
+      if (typeof value !== 'boolean') violation(errors, s, value, path, 'must be a boolean');
       return;
     case 'timestamp':
-      if (typeof value !== 'number') fail('must be a timestamp in epoch seconds');
+      if (typeof value !== 'number')
+        violation(errors, s, value, path, 'must be a timestamp in epoch seconds');
       return;
     default:
       return;
   }
-}
-
-function checkSize(s: Shape, n: number, fail: (c: string) => void): void {
-  if (s.min !== undefined && n < s.min) fail(`must have length greater than or equal to ${s.min}`);
-  if (s.max !== undefined && n > s.max) fail(`must have length less than or equal to ${s.max}`);
 }
 
 function join2(path: string, key: string): string {

@@ -25,10 +25,10 @@ const seconds = (ms: number) => ms / 1000;
 
 export function userShape(store: Store, u: UserRecord, extensions?: string[]): Output {
   const { Extensions, ...attrs } = u.attrs;
-  const out: Output = { IdentityStoreId: store.identityStoreId, UserId: u.id, ...structuredClone(attrs) };
+  const out: Output = { IdentityStoreId: store.identityStoreId, UserId: u.id, ...attrs };
   if (extensions && Extensions && typeof Extensions === 'object') {
     const picked = Object.entries(Extensions).filter(([k]) => extensions.includes(k));
-    if (picked.length > 0) out.Extensions = structuredClone(Object.fromEntries(picked));
+    if (picked.length > 0) out.Extensions = Object.fromEntries(picked);
   }
   out.CreatedAt = seconds(u.createdAt);
   out.UpdatedAt = seconds(u.updatedAt);
@@ -39,7 +39,7 @@ export function groupShape(store: Store, g: GroupRecord): Output {
   return {
     IdentityStoreId: store.identityStoreId,
     GroupId: g.id,
-    ...structuredClone(g.attrs),
+    ...g.attrs,
     CreatedAt: seconds(g.createdAt),
     UpdatedAt: seconds(g.updatedAt),
   };

@@ -4,6 +4,7 @@
  * A dump carries ids, omits timestamps and is sorted, so two dumps compare with toEqual.
  */
 import { groupRuleErrors, pickAttributes, userRuleErrors } from './attributes';
+import { cloneJson } from './entities';
 import { validateValue } from './model';
 import { Store } from './store';
 
@@ -123,10 +124,10 @@ const lc = (v: unknown) => String(v ?? '').toLowerCase();
 /** The store's content in the seed format, sorted, without timestamps. */
 export function dumpStore(store: Store): Required<SeedFile> {
   const users = [...store.users.values()]
-    .map((u) => ({ UserId: u.id, ...structuredClone(u.attrs) }) as SeedUser)
+    .map((u) => ({ UserId: u.id, ...cloneJson(u.attrs) }) as SeedUser)
     .sort((a, b) => byKey(lc(a.UserName), lc(b.UserName)));
   const groups = [...store.groups.values()]
-    .map((g) => ({ GroupId: g.id, ...structuredClone(g.attrs) }) as SeedGroup)
+    .map((g) => ({ GroupId: g.id, ...cloneJson(g.attrs) }) as SeedGroup)
     .sort((a, b) => byKey(lc(a.DisplayName), lc(b.DisplayName)));
   const memberships: SeedMembership[] = [];
   for (const m of store.memberships.values()) {

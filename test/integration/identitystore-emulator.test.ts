@@ -642,23 +642,28 @@ describe('UpdateUser / UpdateGroup attribute paths', () => {
 describe('switches', () => {
   test('rps limit: ThrottlingException (retryable as throttling) with maxAttempts 1, a burst completes with default retry', async () => {
     const uid = await createUser('throttled');
-    emu.setRps(5);
+    emu.setRps(2); // burst 2, one more token every 500 ms
     emu.resetCounts();
     const describe = (c: IdentitystoreClient) =>
       c.send(new DescribeUserCommand({ IdentityStoreId: storeId, UserId: uid })).then(
         (r) => ({ ok: true as const, attempts: r.$metadata.attempts ?? 1 }),
         (e: Record<string, unknown> & Error) => ({ ok: false as const, e }),
       );
-    const single = await Promise.all(Array.from({ length: 12 }, () => describe(sdk)));
+    const single = await Promise.all(Array.from({ length: 10 }, () => describe(sdk)));
     const errors = single.flatMap((r) => (r.ok ? [] : [r.e]));
-    expect(single.filter((r) => r.ok)).toHaveLength(5);
-    expect(errors.length).toBe(7);
+    const passed = single.length - errors.length;
+    expect(passed).toBeGreaterThanOrEqual(2);
+    expect(passed).toBeLessThanOrEqual(3);
     for (const e of errors) {
       expect(e.name).toBe('ThrottlingException');
       expect(e.RetryAfterSeconds).toBeGreaterThanOrEqual(1);
       expect(e.$retryable).toEqual({ throttling: true });
     }
-    expect(emu.counts().DescribeUser).toMatchObject({ received: 12, throttled: 7, succeeded: 5 });
+    expect(emu.counts().DescribeUser).toMatchObject({
+      received: 10,
+      throttled: errors.length,
+      succeeded: passed,
+    });
 
     emu.setRps(25);
     emu.resetCounts();
