@@ -119,6 +119,9 @@ export async function readEntraSource(opts: ReadEntraSourceOptions): Promise<Ent
       warnings: snapshot.warnings.length,
       ms: Date.now() - started,
     });
+    logger?.debug('Entra ID groups read', {
+      groups: snapshot.groups.map((g) => ({ displayName: g.displayName, members: g.members.length })),
+    });
     for (const w of snapshot.warnings) logger?.warn(w);
     return {
       snapshot,
