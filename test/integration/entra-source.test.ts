@@ -251,4 +251,17 @@ describe('msal authority', () => {
     });
     expect(() => msalAuthority('http://login.example.com', TENANT)).toThrow(ConfigError);
   });
+
+  it('refuses to send the token to a plain-http Graph off the loopback', async () => {
+    const config = EntraConfigSchema.parse({ secretName: 's', graphUrl: 'http://graph.example.com' });
+    await expect(readEntraSource({ config, secret: SECRET, retry })).rejects.toThrow(ConfigError);
+  });
+
+  it('warns when no group has the prefix', async () => {
+    const f = await fake(SMALL);
+    const { snapshot: s } = await read(f, { groupPrefix: 'nobody-', holdingGroup: 'nobody-all' });
+    expect(s.users).toEqual([]);
+    expect(s.groups).toEqual([{ displayName: 'nobody-all', members: [] }]);
+    expect(s.warnings).toEqual(["no Entra ID group's name starts with nobody-: check entra.groupPrefix"]);
+  });
 });

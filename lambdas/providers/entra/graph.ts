@@ -5,8 +5,10 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
-import { SourceAuthError, SourceReadError } from '../../core/errors';
+import { ConfigError, SourceAuthError, SourceReadError } from '../../core/errors';
 import { describeNetworkError, fetchWithRetry, type ResolvedRetry } from './http';
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /** The application permissions the provider needs (admin-consented). */
 export const GRAPH_PERMISSIONS = 'GroupMember.Read.All and User.Read.All';
@@ -37,7 +39,14 @@ export class GraphClient {
 
   constructor(private readonly o: GraphClientOptions) {
     this.base = `${o.graphUrl.replace(/\/+$/, '')}/v1.0`;
-    this.origin = new URL(this.base).origin;
+    const url = new URL(this.base);
+    this.origin = url.origin;
+    // The bearer token never travels in clear text, except to a local stand-in.
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
+      throw new ConfigError(
+        'entra.graphUrl must be an https URL (http only for a local stand-in on 127.0.0.1)',
+      );
+    }
   }
 
   /** Every item of a collection, all pages. `what` names it in errors and logs (e.g. "members of group X"). */

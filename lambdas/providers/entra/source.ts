@@ -236,6 +236,9 @@ function buildSnapshot(
   for (const u of users.values()) holding.members.add(u.userName);
 
   const warnings: string[] = [];
+  if (memberships.length === 0) {
+    warnings.push(`no Entra ID group's name starts with ${config.groupPrefix}: check entra.groupPrefix`);
+  }
   if (tooLong.size > 0) {
     warnings.push(
       `${tooLong.size} Entra ID user(s) not synced: userPrincipalName longer than ${MAX_USERNAME} characters (${[...tooLong].slice(0, 5).join(', ')})`,
