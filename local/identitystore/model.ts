@@ -143,11 +143,12 @@ export function validateValue(name: string, value: unknown, path: string, errors
         }
       }
       let set = 0;
-      for (const key in members) {
+      for (const key of Object.keys(value)) {
+        const ref = Object.hasOwn(members, key) ? members[key] : undefined;
         const v = value[key];
-        if (v === undefined || v === null) continue;
+        if (!ref || v === undefined || v === null) continue; // unknown members are ignored, like the service
         set++;
-        validateValue((members[key] as MemberRef).shape, v, join2(path, key), errors);
+        validateValue(ref.shape, v, join2(path, key), errors);
       }
       if (s.union && set !== 1) {
         violation(

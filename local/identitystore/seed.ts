@@ -121,20 +121,29 @@ export function storeFromSeed(seed: SeedFile, identityStoreId: string, random?: 
 const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const lc = (v: unknown) => String(v ?? '').toLowerCase();
 
+/** Sorts by precomputed keys (lower-cased names), so large dumps stay fast. */
+function sortedBy<T>(items: T[], keys: (x: T) => [string, string?]): T[] {
+  return items
+    .map((item) => ({ item, k: keys(item) }))
+    .sort((a, b) => byKey(a.k[0], b.k[0]) || byKey(a.k[1] ?? '', b.k[1] ?? ''))
+    .map((x) => x.item);
+}
+
 /** The store's content in the seed format, sorted, without timestamps. */
 export function dumpStore(store: Store): Required<SeedFile> {
-  const users = [...store.users.values()]
-    .map((u) => ({ UserId: u.id, ...cloneJson(u.attrs) }) as SeedUser)
-    .sort((a, b) => byKey(lc(a.UserName), lc(b.UserName)));
-  const groups = [...store.groups.values()]
-    .map((g) => ({ GroupId: g.id, ...cloneJson(g.attrs) }) as SeedGroup)
-    .sort((a, b) => byKey(lc(a.DisplayName), lc(b.DisplayName)));
+  const users = sortedBy(
+    [...store.users.values()].map((u) => ({ UserId: u.id, ...cloneJson(u.attrs) }) as SeedUser),
+    (u) => [lc(u.UserName)],
+  );
+  const groups = sortedBy(
+    [...store.groups.values()].map((g) => ({ GroupId: g.id, ...cloneJson(g.attrs) }) as SeedGroup),
+    (g) => [lc(g.DisplayName)],
+  );
   const memberships: SeedMembership[] = [];
   for (const m of store.memberships.values()) {
     const g = store.groups.get(m.groupId);
     const u = store.users.get(m.userId);
     if (g && u) memberships.push({ group: String(g.attrs.DisplayName), user: String(u.attrs.UserName) });
   }
-  memberships.sort((a, b) => byKey(lc(a.group), lc(b.group)) || byKey(lc(a.user), lc(b.user)));
-  return { users, groups, memberships };
+  return { users, groups, memberships: sortedBy(memberships, (m) => [lc(m.group), lc(m.user)]) };
 }

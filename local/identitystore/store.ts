@@ -61,7 +61,8 @@ export class Store {
   private readonly groupsByExternalId = new Map<string, GroupRecord>();
 
   readonly memberships = new Map<string, MembershipRecord>();
-  private readonly membershipsByPair = new Map<string, MembershipRecord>();
+  /** group id → user id → membership */
+  private readonly membershipsByPair = new Map<string, Map<string, MembershipRecord>>();
   private readonly membershipsByGroup = new Map<string, SeqIndex<MembershipRecord>>();
   private readonly membershipsByUser = new Map<string, SeqIndex<MembershipRecord>>();
 
@@ -231,14 +232,13 @@ export class Store {
   }
 
   membershipOf(groupId: string, userId: string): MembershipRecord | undefined {
-    return this.membershipsByPair.get(`${groupId}|${userId}`);
+    return this.membershipsByPair.get(groupId)?.get(userId);
   }
 
   createMembership(groupId: string, userId: string): MembershipRecord {
     this.getGroup(groupId);
     this.getUser(userId);
-    const key = `${groupId}|${userId}`;
-    if (this.membershipsByPair.has(key)) {
+    if (this.membershipOf(groupId, userId)) {
       throw uniquenessConflict(`Member ${userId} already exists in group ${groupId}`);
     }
     const m: MembershipRecord = {
@@ -250,7 +250,9 @@ export class Store {
       createdAt: Date.now(),
     };
     this.memberships.set(m.id, m);
-    this.membershipsByPair.set(key, m);
+    const byUser = this.membershipsByPair.get(groupId) ?? new Map<string, MembershipRecord>();
+    byUser.set(userId, m);
+    this.membershipsByPair.set(groupId, byUser);
     indexIn(this.membershipsByGroup, groupId).add(m);
     indexIn(this.membershipsByUser, userId).add(m);
     return m;
@@ -273,7 +275,9 @@ export class Store {
     if (!m.alive) return;
     m.alive = false;
     this.memberships.delete(m.id);
-    this.membershipsByPair.delete(`${m.groupId}|${m.userId}`);
+    const byUser = this.membershipsByPair.get(m.groupId);
+    byUser?.delete(m.userId);
+    if (byUser?.size === 0) this.membershipsByPair.delete(m.groupId);
     this.membershipsByGroup.get(m.groupId)?.removed();
     this.membershipsByUser.get(m.userId)?.removed();
     if (this.membershipsByGroup.get(m.groupId)?.size === 0) this.membershipsByGroup.delete(m.groupId);
