@@ -3,7 +3,7 @@
  * deletes), each a list of batches of at most `batchSize` operations, in the plan's deterministic
  * order. One batch is one Map iteration (one Lambda invocation) in the state machine.
  */
-import { type Operation, PHASE_OF, PHASES, type Phase } from './model';
+import { nameKey, type Operation, PHASE_OF, PHASES, type Phase } from './model';
 
 export type Batches = Record<Phase, Operation[][]>;
 
@@ -50,4 +50,49 @@ export function toBatches(
     for (let i = 0; i < list.length; i += batchSize) batches[p].push(list.slice(i, i + batchSize));
   }
   return { batches, batchSize };
+}
+
+/**
+ * For each memberships batch, the creates batches whose results it needs: the ones that create a
+ * user or group the batch's operations name without an id. The apply step loads only those.
+ */
+export function membershipDependencies(batches: Batches): number[][] {
+  const createdIn = new Map<string, number>();
+  batches.creates.forEach((batch, i) => {
+    for (const op of batch) {
+      if (op.op === 'createUser') createdIn.set(`u:${nameKey(op.userName)}`, i);
+      else if (op.op === 'createGroup') createdIn.set(`g:${nameKey(op.displayName)}`, i);
+    }
+  });
+  return batches.memberships.map((batch) => {
+    const needs = new Set<number>();
+    for (const op of batch) {
+      if (op.op !== 'addMember') continue;
+      const u = op.userId ? undefined : createdIn.get(`u:${nameKey(op.user)}`);
+      const g = op.groupId ? undefined : createdIn.get(`g:${nameKey(op.group)}`);
+      if (u !== undefined) needs.add(u);
+      if (g !== undefined) needs.add(g);
+    }
+    return [...needs].sort((a, b) => a - b);
+  });
+}
+
+/**
+ * Bounds that keep the largest first sync inside Step Functions' and Lambda's limits
+ * (docs/architecture.md#limits):
+ * - A standard execution keeps at most 25,000 history events. One apply batch that succeeds first
+ *   time costs 7 (MapIterationStarted, TaskStateEntered, LambdaFunctionScheduled, -Started,
+ *   -Succeeded, TaskStateExited, MapIterationSucceeded); each retry adds 3. MAX_BATCHES = 2,400
+ *   uses 16,800, leaving ~8,000 events for ~2,600 retries and the run's ~40 fixed events.
+ * - A batch must finish within the ApplyBatch Lambda's 900 s timeout at its share of the request
+ *   rate (identityStoreRps / applyConcurrency). An operation costs 1 call, 3 when a create meets an
+ *   existing entity; budgeting 2 calls per operation and 80% of the timeout gives maxOpsPerBatch.
+ */
+export const HISTORY_EVENT_LIMIT = 25_000;
+export const EVENTS_PER_BATCH = 7;
+export const MAX_BATCHES = 2_400;
+export const APPLY_TIMEOUT_SECONDS = 900;
+
+export function maxOpsPerBatch(rpsPerLambda: number): number {
+  return Math.floor((APPLY_TIMEOUT_SECONDS * 0.8 * rpsPerLambda) / 2);
 }

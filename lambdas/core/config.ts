@@ -40,6 +40,11 @@ export const GithubConfigSchema = z
       .optional(),
     /** 'all': a team's members include its child teams' members; 'immediate': direct members only. */
     teamMembership: z.enum(['all', 'immediate']).default('all'),
+    /**
+     * How user DisplayName and Name are filled: 'userName' writes the UserName into both, as the
+     * replaced job did (so switching over changes nothing); 'profile' uses the GitHub profile name.
+     */
+    userAttributes: z.enum(['userName', 'profile']).default('userName'),
     /** Use the organisation's SAML SSO identity (email, name) for users that have one. */
     useSamlIdentity: z.boolean().default(false),
     /** GitHub API base URL (GitHub Enterprise Server, or the local fake). */
@@ -95,6 +100,11 @@ export const ConfigSchema = z
     batchSize: z.number().int().min(1).max(5000).default(500),
     /** Map state MaxConcurrency for the apply phases. The Identity Store's ~20 req/s is shared by all. */
     applyConcurrency: z.number().int().min(1).max(40).default(4),
+    /**
+     * Identity Store requests per second this sync allows itself (all its Lambdas together; the
+     * service allows about 20 per account, shared with the console and other tools).
+     */
+    identityStoreRps: z.number().positive().max(1000).default(18),
     providers: z
       .object({
         github: GithubConfigSchema.optional(),

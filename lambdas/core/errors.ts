@@ -9,29 +9,34 @@
 export abstract class ScimSyncError extends Error {
   /** True when running the same step again later may succeed (the ASL retries these). */
   abstract readonly retryable: boolean;
+  /** Spelled out in every class (not taken from the constructor) so that minified bundles keep it. */
+  abstract override readonly name: string;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = new.target.name;
   }
 }
 
 /** The execution input has unknown fields or wrong types. Fix the input; `{}` always works. */
 export class InputValidationError extends ScimSyncError {
+  override readonly name = 'InputValidationError' as const;
   readonly retryable = false;
 }
 
 /** Configuration (cdk.json context, --config file or Lambda environment) is missing or invalid. */
 export class ConfigError extends ScimSyncError {
+  override readonly name = 'ConfigError' as const;
   readonly retryable = false;
 }
 
 /** The provider secret is missing, not JSON, or lacks required keys. Names keys, never values. */
 export class SecretInvalidError extends ScimSyncError {
+  override readonly name = 'SecretInvalidError' as const;
   readonly retryable = false;
 }
 
 /** The source (GitHub or Entra) rejected our credentials: expired, revoked or wrong. */
 export class SourceAuthError extends ScimSyncError {
+  override readonly name = 'SourceAuthError' as const;
   readonly retryable = false;
 }
 
@@ -40,31 +45,37 @@ export class SourceAuthError extends ScimSyncError {
  * errors). A partial source never becomes a smaller snapshot, so nothing is planned from it.
  */
 export class SourceReadError extends ScimSyncError {
+  override readonly name = 'SourceReadError' as const;
   readonly retryable = true;
 }
 
 /** The source data broke an invariant (duplicate user names, members that are not users...). */
 export class SnapshotInvalidError extends ScimSyncError {
+  override readonly name = 'SnapshotInvalidError' as const;
   readonly retryable = false;
 }
 
 /** The Identity Store could not be read completely. */
 export class TargetReadError extends ScimSyncError {
+  override readonly name = 'TargetReadError' as const;
   readonly retryable = true;
 }
 
 /** The plan would delete more than the configured share of owned users or groups. */
 export class DeletionGuardError extends ScimSyncError {
+  override readonly name = 'DeletionGuardError' as const;
   readonly retryable = false;
 }
 
 /** A batch refers to a plan older than planMaxAgeHours: start a new execution instead. */
 export class PlanExpiredError extends ScimSyncError {
+  override readonly name = 'PlanExpiredError' as const;
   readonly retryable = false;
 }
 
 /** Another execution of this state machine is already running. */
 export class ConcurrentRunError extends ScimSyncError {
+  override readonly name = 'ConcurrentRunError' as const;
   readonly retryable = false;
 }
 
@@ -74,7 +85,17 @@ export class ConcurrentRunError extends ScimSyncError {
  * re-applies only what is still missing, because every operation is idempotent.
  */
 export class BatchIncompleteError extends ScimSyncError {
+  override readonly name = 'BatchIncompleteError' as const;
   readonly retryable = true;
+}
+
+/**
+ * Operations failed for good (not retryable: validation, access denied, a dependency missing). Everything
+ * else was applied; the Report step fails the execution with this error so that it is alerted on.
+ */
+export class SyncIncompleteError extends ScimSyncError {
+  override readonly name = 'SyncIncompleteError' as const;
+  readonly retryable = false;
 }
 
 /** Every named error, for docs tests and the ASL's non-retryable list. */
@@ -90,9 +111,10 @@ export const NAMED_ERRORS = [
   PlanExpiredError,
   ConcurrentRunError,
   BatchIncompleteError,
+  SyncIncompleteError,
 ] as const;
 
-export type NamedErrorName = (typeof NAMED_ERRORS)[number]['name'];
+export type NamedErrorName = InstanceType<(typeof NAMED_ERRORS)[number]>['name'];
 
 /** Formats zod issues as "path: message" lines without echoing input values. */
 export function describeIssues(

@@ -27,6 +27,7 @@ import {
   UpdateGroupCommand,
   UpdateUserCommand,
 } from '@aws-sdk/client-identitystore';
+import { describeOp } from '../core/describe';
 import { nameKey, type Operation, type OperationOf, type OpResult } from '../core/model';
 import { groupOwner, type OwnershipRules, userOwner } from '../core/ownership';
 import { toTargetGroup, toTargetUser } from './read';
@@ -47,6 +48,8 @@ export interface ApplyOptions {
   concurrency?: number;
   log?: Log;
 }
+
+export { describeOp };
 
 export type AppliedOp = OpResult & { id?: string };
 
@@ -263,35 +266,4 @@ export async function applyOperations(ops: readonly Operation[], opts: ApplyOpti
 function isUniqueness(err: unknown): boolean {
   const e = err as { name?: string; Reason?: string };
   return e?.name === 'ConflictException' && e.Reason !== 'CONCURRENT_MODIFICATION';
-}
-
-/** A log-friendly description of an operation: what, on whom, and why. */
-export function describeOp(op: Operation): Record<string, unknown> {
-  switch (op.op) {
-    case 'createUser':
-      return { op: op.op, user: op.userName, why: 'in the source, not in the Identity Store' };
-    case 'updateUser':
-      return {
-        op: op.op,
-        user: op.userName,
-        changed: Object.keys(op.set),
-        why: 'attributes changed in the source',
-      };
-    case 'deleteUser':
-      return { op: op.op, user: op.userName, why: 'no longer in the source' };
-    case 'createGroup':
-      return { op: op.op, group: op.displayName, why: 'in the source, not in the Identity Store' };
-    case 'updateGroup':
-      return {
-        op: op.op,
-        group: op.displayName,
-        why: op.reason === 'adopt' ? 'adopting an unmarked group' : 'description changed',
-      };
-    case 'deleteGroup':
-      return { op: op.op, group: op.displayName, why: 'no longer in the source' };
-    case 'addMember':
-      return { op: op.op, group: op.group, user: op.user, why: 'member in the source' };
-    case 'removeMember':
-      return { op: op.op, group: op.group, user: op.user, why: 'no longer a member in the source' };
-  }
 }

@@ -1,14 +1,11 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+
 /** Small helpers for talking to the Identity Store: error classification, bounded concurrency, logging. */
 
 /** The subset of the powertools Logger the adapters use (so tests and local runs can pass their own). */
-export interface Log {
-  debug(message: string, ...extra: object[]): void;
-  info(message: string, ...extra: object[]): void;
-  warn(message: string, ...extra: object[]): void;
-  error(message: string, ...extra: object[]): void;
-}
+export type Log = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
 
-export const silentLog: Log = { debug() {}, info() {}, warn() {}, error() {} };
+export const silentLog: Log = { debug() {}, info() {}, warn() {}, error() {} } as unknown as Log;
 
 /** The service error name of an SDK error (`ThrottlingException`...), or the JS error name. */
 export function awsErrorName(err: unknown): string {

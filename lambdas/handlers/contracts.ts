@@ -1,0 +1,132 @@
+/**
+ * What the state machine carries between steps (kept small: keys and counts, never snapshots, plans
+ * or secret values) and what each Task receives. Every handler parses its event with these.
+ */
+import { z } from 'zod';
+import { describeIssues, InputValidationError } from '../core/errors';
+import { PhaseSchema, ProviderSchema } from '../core/model';
+
+/** The execution input. `{}` works; anything unknown is rejected. */
+export const ExecutionInputSchema = z
+  .object({
+    dryRun: z.boolean().default(false),
+    allowMassDeletion: z.boolean().default(false),
+  })
+  .strict();
+export type ExecutionInput = z.infer<typeof ExecutionInputSchema>;
+
+export function parseExecutionInput(raw: unknown): ExecutionInput {
+  const r = ExecutionInputSchema.safeParse(raw ?? {});
+  if (!r.success) {
+    throw new InputValidationError(
+      `execution input rejected: ${describeIssues(r.error.issues)}. Known fields: dryRun (boolean), allowMassDeletion (boolean); {} runs a normal sync.`,
+    );
+  }
+  return r.data;
+}
+
+export const RunSchema = z.object({
+  provider: ProviderSchema,
+  /** The execution name: blobs of this run live under <provider>/<runId>/. */
+  runId: z.string().min(1),
+  executionArn: z.string().min(1),
+  startedAt: z.string(),
+  dryRun: z.boolean(),
+  allowMassDeletion: z.boolean(),
+  applyConcurrency: z.number().int().positive(),
+});
+export type Run = z.infer<typeof RunSchema>;
+
+export const CheckConcurrencyEventSchema = z.object({
+  input: z.unknown(),
+  execution: z.object({ id: z.string(), name: z.string(), startTime: z.string(), stateMachineId: z.string().optional() }),
+  settings: z.object({ provider: z.string(), applyConcurrency: z.number().int().positive() }),
+});
+
+/** Which secret version this run uses, and what the run should warn about. Never the value. */
+export const SecretRefSchema = z.object({
+  arn: z.string(),
+  versionId: z.string(),
+  kind: z.string(),
+  expiresAt: z.string().optional(),
+  warnings: z.array(z.string()),
+});
+export type SecretRef = z.infer<typeof SecretRefSchema>;
+
+export const SourceRefSchema = z.object({
+  key: z.string(),
+  users: z.number(),
+  groups: z.number(),
+  requests: z.number(),
+  credentialExpiresAt: z.string().optional(),
+  warnings: z.array(z.string()),
+});
+export type SourceRef = z.infer<typeof SourceRefSchema>;
+
+export const TargetRefSchema = z.object({
+  key: z.string(),
+  users: z.number(),
+  groups: z.number(),
+  memberships: z.number(),
+  groupsRead: z.number(),
+});
+export type TargetRef = z.infer<typeof TargetRefSchema>;
+
+export const SnapshotsSchema = z.object({ source: SourceRefSchema, target: TargetRefSchema });
+
+export const PlanCountsSchema = z.object({
+  createUsers: z.number(),
+  updateUsers: z.number(),
+  deleteUsers: z.number(),
+  createGroups: z.number(),
+  updateGroups: z.number(),
+  deleteGroups: z.number(),
+  addMembers: z.number(),
+  removeMembers: z.number(),
+  conflicts: z.number(),
+  total: z.number(),
+});
+
+export const PlanRefSchema = z.object({
+  /** What an apply batch needs to find and check the plan. */
+  ref: z.object({ key: z.string(), createdAt: z.string() }),
+  counts: PlanCountsSchema,
+  batchSize: z.number(),
+  /** Batch indices per phase: the Map states iterate over these. */
+  batches: z.object({ creates: z.array(z.number()), memberships: z.array(z.number()), deletes: z.array(z.number()) }),
+  guard: z.object({ reasons: z.array(z.string()), overridden: z.boolean() }),
+});
+export type PlanRef = z.infer<typeof PlanRefSchema>;
+
+export const RunEventSchema = z.object({ run: RunSchema });
+export const FetchSourceEventSchema = z.object({ run: RunSchema, secret: SecretRefSchema });
+export const ComputePlanEventSchema = z.object({ run: RunSchema, snapshots: SnapshotsSchema });
+export const ApplyBatchEventSchema = z.object({
+  run: RunSchema,
+  plan: PlanRefSchema.shape.ref,
+  phase: PhaseSchema,
+  index: z.number().int().min(0),
+});
+export const ReportEventSchema = z.object({
+  run: RunSchema,
+  secret: SecretRefSchema,
+  snapshots: SnapshotsSchema,
+  plan: PlanRefSchema,
+});
+
+/** Parses a Task's event; a mismatch is a bug in the definition or a hand-made input, named as such. */
+export function parseEvent<T>(schema: z.ZodType<T>, event: unknown, step: string): T {
+  const r = schema.safeParse(event);
+  if (!r.success) throw new InputValidationError(`${step} received an unexpected event: ${describeIssues(r.error.issues)}`);
+  return r.data;
+}
+
+/** Blob keys of a run. */
+export const keys = {
+  source: (run: Run) => `${run.provider}/${run.runId}/source.json`,
+  target: (run: Run) => `${run.provider}/${run.runId}/target.json`,
+  plan: (run: Run) => `${run.provider}/${run.runId}/plan.json`,
+  batch: (run: Run, phase: string, index: number) => `${run.provider}/${run.runId}/batches/${phase}/${index}.json`,
+  result: (run: Run, phase: string, index: number) => `${run.provider}/${run.runId}/results/${phase}/${index}.json`,
+  results: (run: Run) => `${run.provider}/${run.runId}/results/`,
+};

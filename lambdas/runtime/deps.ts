@@ -1,0 +1,106 @@
+/**
+ * What the handlers need from the outside world, built once per Lambda container from the
+ * environment (or handed in by the local runner and tests).
+ *
+ * Environment (set by the CDK app; validated here):
+ *   SCIM_SYNC_PROVIDER   github | entra
+ *   SCIM_SYNC_CONFIG     the configuration object (docs/configuration.md) as JSON; holds no secrets
+ *   SCIM_SYNC_BUCKET     S3 bucket for snapshots, plans and results   (or, in local mode,
+ *   SCIM_SYNC_BLOB_DIR   a folder instead)
+ */
+import { IdentitystoreClient } from '@aws-sdk/client-identitystore';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { z } from 'zod';
+import { type Config, parseConfig } from '../core/config';
+import { ConfigError, describeIssues } from '../core/errors';
+import { type Provider, ProviderSchema } from '../core/model';
+import { type OwnershipRules, ownershipRules } from '../core/ownership';
+import { makeIdentityStoreClient } from '../identitystore/client';
+import { type BlobStore, DirBlobStore, S3BlobStore } from './blobs';
+import { makeLogger, makeMetrics } from './powertools';
+
+export interface Deps {
+  provider: Provider;
+  config: Config;
+  rules: OwnershipRules;
+  log: Logger;
+  metrics: Metrics;
+  blobs: BlobStore;
+  /** The Identity Store client, paced to `rps` requests/s for this Lambda. */
+  identityStore(rps: number): IdentitystoreClient;
+  secrets: SecretsManagerClient;
+  sfn: SFNClient;
+  now: () => Date;
+  /** Provider-read tunables (local runs and tests shorten waits). */
+  sourceOptions?: Record<string, unknown>;
+}
+
+const EnvSchema = z
+  .object({
+    SCIM_SYNC_PROVIDER: ProviderSchema,
+    SCIM_SYNC_CONFIG: z.string().min(2),
+    SCIM_SYNC_BUCKET: z.string().min(3).optional(),
+    SCIM_SYNC_BLOB_DIR: z.string().min(1).optional(),
+  })
+  .refine((e) => e.SCIM_SYNC_BUCKET || e.SCIM_SYNC_BLOB_DIR, {
+    message: 'set SCIM_SYNC_BUCKET (or SCIM_SYNC_BLOB_DIR in local mode)',
+    path: ['SCIM_SYNC_BUCKET'],
+  });
+
+export function configFromEnv(env: NodeJS.ProcessEnv): { provider: Provider; config: Config; bucket?: string; blobDir?: string } {
+  const r = EnvSchema.safeParse(env);
+  if (!r.success) throw new ConfigError(`Lambda environment is incomplete: ${describeIssues(r.error.issues)}`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(r.data.SCIM_SYNC_CONFIG);
+  } catch {
+    throw new ConfigError('SCIM_SYNC_CONFIG is not valid JSON');
+  }
+  const config = parseConfig(raw, 'SCIM_SYNC_CONFIG');
+  const provider = r.data.SCIM_SYNC_PROVIDER;
+  if (!config.providers[provider]) throw new ConfigError(`SCIM_SYNC_CONFIG has no providers.${provider} section`);
+  return {
+    provider,
+    config,
+    ...(r.data.SCIM_SYNC_BUCKET ? { bucket: r.data.SCIM_SYNC_BUCKET } : {}),
+    ...(r.data.SCIM_SYNC_BLOB_DIR ? { blobDir: r.data.SCIM_SYNC_BLOB_DIR } : {}),
+  };
+}
+
+/** Deps for a Lambda container (clients are created once and reused across invocations). */
+export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): Deps {
+  const { provider, config, bucket, blobDir } = configFromEnv(env);
+  const clients = new Map<number, IdentitystoreClient>();
+  return {
+    provider,
+    config,
+    rules: ownershipRules(provider, config),
+    log: makeLogger(provider),
+    metrics: makeMetrics(provider),
+    blobs: bucket ? new S3BlobStore(new S3Client({}), bucket) : new DirBlobStore(blobDir!),
+    identityStore: (rps) => {
+      let c = clients.get(rps);
+      if (!c) clients.set(rps, (c = makeIdentityStoreClient({ rps })));
+      return c;
+    },
+    secrets: new SecretsManagerClient({}),
+    sfn: new SFNClient({}),
+    now: () => new Date(),
+  };
+}
+
+/**
+ * Wraps a handler factory into a Lambda handler whose deps are built on first use, so importing the
+ * module has no side effects (tests and the local runner call the factory with their own deps).
+ */
+export function lambdaHandler<E, R>(factory: (deps: Deps) => (event: E) => Promise<R>): (event: E) => Promise<R> {
+  let fn: ((event: E) => Promise<R>) | undefined;
+  return (event) => {
+    fn ??= factory(depsFromEnv());
+    return fn(event);
+  };
+}
