@@ -14,11 +14,12 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'emulate': {
-      const { emulateCommand } = await import('../local/identitystore/emulate-command');
+      // require (not import()): under tsx's require hooks (cli/bin.cjs) a dynamic import() is resolved by Node itself.
+      const { emulateCommand } = require('../local/identitystore/emulate-command') as typeof import('../local/identitystore/emulate-command');
       return emulateCommand(rest);
     }
     case 'demo': {
-      const { demoCommand } = await import('./demo');
+      const { demoCommand } = require('./demo') as typeof import('./demo');
       return demoCommand(rest);
     }
     case undefined:

@@ -14,6 +14,8 @@ import { ApplyBatchEventSchema, keys, parseEvent, type Run } from './contracts';
 
 const BatchFileSchema = z.object({
   createdAt: z.string(),
+  /** How many batches the phase has (the request budget is shared by the ones running at once). */
+  of: z.number().int().positive(),
   ops: z.array(OperationSchema),
   needs: z.array(z.number()).optional(),
 });
@@ -66,7 +68,8 @@ export const makeApplyBatch = (deps: Deps) => async (event: unknown): Promise<Ba
   const previous = await deps.blobs.getJson<BatchResultFile>(resultKey);
   const ids = await knownIds(deps, run, batch.needs ?? []);
   const results = await applyOperations(batch.ops, {
-    client: deps.identityStore(deps.config.identityStoreRps / run.applyConcurrency),
+    // The sync's request budget is shared by the batches that run at the same time.
+    client: deps.identityStore(deps.config.identityStoreRps / Math.min(run.applyConcurrency, batch.of)),
     identityStoreId: deps.config.identityStoreId,
     rules: deps.rules,
     ids,

@@ -53,6 +53,7 @@ export const makeComputePlan = (deps: Deps) => async (event: unknown): Promise<P
           createdAt,
           phase,
           index,
+          of: batches[phase].length,
           ops,
           ...(phase === 'memberships' ? { needs: needs[index] ?? [] } : {}),
         }),

@@ -23,6 +23,8 @@ export interface IdentityStoreClientOptions {
   rps?: number;
   /** Backoff base and cap in milliseconds. */
   backoff?: { baseMs: number; maxMs: number };
+  /** Static credentials (local stand-ins); default: the SDK's provider chain. */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
 /** Token bucket (burst 1) that spaces calls 1/rps apart, fairly across concurrent callers. */
@@ -74,6 +76,7 @@ export function makeIdentityStoreClient(opts: IdentityStoreClientOptions = {}): 
   const client = new IdentitystoreClient({
     ...(opts.region ? { region: opts.region } : {}),
     ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+    ...(opts.credentials ? { credentials: opts.credentials } : {}),
     maxAttempts,
     retryStrategy: backoffRetryStrategy(maxAttempts, baseMs, maxMs),
   });

@@ -1,0 +1,248 @@
+/**
+ * Local stand-ins for the AWS calls the handlers and the CLI make besides the Identity Store:
+ * Secrets Manager (AWS JSON 1.1, `secretsmanager.<Op>`) and Step Functions (AWS JSON 1.0,
+ * `AWSStepFunctions.<Op>`), on one HTTP server, for the real SDK clients to talk to.
+ *
+ * Step Functions executions are not run here: the local runner runs them and records them in this
+ * registry (status, input, output, error, history); the API answers from the registry and hands
+ * Start/Redrive requests to the runner through `onStart` / `onRedrive`.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { listen, type LocalServer, sendJson } from './http';
+
+export const LOCAL_ACCOUNT = '000000000000';
+export const LOCAL_REGION = 'eu-west-2';
+
+interface SecretVersion {
+  versionId: string;
+  value: string;
+  created: Date;
+}
+interface Secret {
+  name: string;
+  arn: string;
+  versions: SecretVersion[];
+}
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
+
+export interface LocalExecution {
+  executionArn: string;
+  stateMachineArn: string;
+  name: string;
+  status: ExecutionStatus;
+  startDate: Date;
+  stopDate?: Date;
+  input: string;
+  output?: string;
+  error?: string;
+  cause?: string;
+  redriveCount: number;
+  redriveDate?: Date;
+  /** Step Functions history events (GetExecutionHistory shapes). */
+  history: Record<string, unknown>[];
+}
+
+class AwsError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+  }
+}
+
+export interface LocalAwsOptions {
+  port?: number;
+  onStart?: (stateMachineArn: string, name: string, input: string) => Promise<LocalExecution>;
+  onRedrive?: (execution: LocalExecution) => Promise<void>;
+}
+
+export class LocalAws {
+  readonly secrets = new Map<string, Secret>();
+  readonly executions = new Map<string, LocalExecution>();
+  readonly stateMachines = new Map<string, { name: string; arn: string; definition: string; creationDate: Date }>();
+  readonly calls: Record<string, number> = {};
+  private server?: LocalServer;
+  constructor(private readonly opts: LocalAwsOptions = {}) {}
+
+  get endpoint(): string {
+    if (!this.server) throw new Error('LocalAws is not started');
+    return this.server.url;
+  }
+
+  async start(): Promise<this> {
+    this.server = await listen((req, res, body) => this.handle(req, res, body), { port: this.opts.port ?? 0 });
+    return this;
+  }
+
+  close(): Promise<void> {
+    return this.server?.close() ?? Promise.resolve();
+  }
+
+  set onStart(fn: LocalAwsOptions['onStart']) {
+    this.opts.onStart = fn;
+  }
+  set onRedrive(fn: LocalAwsOptions['onRedrive']) {
+    this.opts.onRedrive = fn;
+  }
+
+  /** Stores a new version of a secret (creating it), returns its ARN. */
+  putSecret(name: string, value: string): string {
+    let s = this.secrets.get(name);
+    if (!s) {
+      const suffix = randomBytes(3).toString('hex');
+      s = { name, arn: `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:${name}-${suffix}`, versions: [] };
+      this.secrets.set(name, s);
+    }
+    s.versions.push({ versionId: randomUUID(), value, created: new Date() });
+    return s.arn;
+  }
+
+  registerStateMachine(name: string, definition: string): string {
+    const arn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${name}`;
+    this.stateMachines.set(arn, { name, arn, definition, creationDate: new Date() });
+    return arn;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const [service, op = ''] = target.split('.');
+    this.calls[target] = (this.calls[target] ?? 0) + 1;
+    const contentType = service === 'secretsmanager' ? 'application/x-amz-json-1.1' : 'application/x-amz-json-1.0';
+    try {
+      const input = body.length ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
+      let out: unknown;
+      if (service === 'secretsmanager') out = this.secretsManager(op, input);
+      else if (service === 'AWSStepFunctions') out = await this.stepFunctions(op, input);
+      else throw new AwsError('UnknownOperationException', `unknown target ${target}`);
+      sendJson(res, 200, out, { 'content-type': contentType, 'x-amzn-requestid': randomUUID() });
+    } catch (err) {
+      const e = err instanceof AwsError ? err : new AwsError('InternalServerError', (err as Error).message, 500);
+      sendJson(res, e.status, { __type: e.type, message: e.message }, { 'content-type': contentType, 'x-amzn-errortype': e.type });
+    }
+  }
+
+  private findSecret(id: string): Secret {
+    for (const s of this.secrets.values()) if (s.name === id || s.arn === id) return s;
+    throw new AwsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+  }
+
+  private secretsManager(op: string, input: Record<string, unknown>): unknown {
+    if (op === 'GetSecretValue') {
+      const s = this.findSecret(String(input.SecretId ?? ''));
+      const v = input.VersionId ? s.versions.find((x) => x.versionId === input.VersionId) : s.versions.at(-1);
+      if (!v) throw new AwsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret value for VersionId.");
+      return {
+        ARN: s.arn,
+        Name: s.name,
+        VersionId: v.versionId,
+        SecretString: v.value,
+        VersionStages: v === s.versions.at(-1) ? ['AWSCURRENT'] : [],
+        CreatedDate: v.created.getTime() / 1000,
+      };
+    }
+    if (op === 'DescribeSecret') {
+      const s = this.findSecret(String(input.SecretId ?? ''));
+      return { ARN: s.arn, Name: s.name, LastChangedDate: s.versions.at(-1)!.created.getTime() / 1000 };
+    }
+    throw new AwsError('UnknownOperationException', `secretsmanager.${op} is not implemented locally`);
+  }
+
+  private execution(arn: unknown): LocalExecution {
+    const x = this.executions.get(String(arn));
+    if (!x) throw new AwsError('ExecutionDoesNotExist', `Execution Does Not Exist: '${String(arn)}'`);
+    return x;
+  }
+
+  private async stepFunctions(op: string, input: Record<string, unknown>): Promise<unknown> {
+    const epoch = (d?: Date) => (d ? d.getTime() / 1000 : undefined);
+    const listItem = (x: LocalExecution) => ({
+      executionArn: x.executionArn,
+      stateMachineArn: x.stateMachineArn,
+      name: x.name,
+      status: x.status,
+      startDate: epoch(x.startDate),
+      stopDate: epoch(x.stopDate),
+      redriveCount: x.redriveCount,
+      redriveDate: epoch(x.redriveDate),
+    });
+    switch (op) {
+      case 'ListStateMachines':
+        return {
+          stateMachines: [...this.stateMachines.values()].map((m) => ({
+            stateMachineArn: m.arn,
+            name: m.name,
+            type: 'STANDARD',
+            creationDate: epoch(m.creationDate),
+          })),
+        };
+      case 'DescribeStateMachine': {
+        const m = this.stateMachines.get(String(input.stateMachineArn));
+        if (!m) throw new AwsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${String(input.stateMachineArn)}'`);
+        return { stateMachineArn: m.arn, name: m.name, definition: m.definition, type: 'STANDARD', status: 'ACTIVE', creationDate: epoch(m.creationDate), roleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/local` };
+      }
+      case 'ListExecutions': {
+        const arn = String(input.stateMachineArn ?? '');
+        if (!this.stateMachines.has(arn)) throw new AwsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
+        const all = [...this.executions.values()]
+          .filter((x) => x.stateMachineArn === arn && (!input.statusFilter || x.status === input.statusFilter))
+          .sort((a, b) => b.startDate.getTime() - a.startDate.getTime());
+        const start = input.nextToken ? Number(input.nextToken) : 0;
+        const size = Number(input.maxResults ?? 100) || 100;
+        const page = all.slice(start, start + size);
+        return { executions: page.map(listItem), ...(start + size < all.length ? { nextToken: String(start + size) } : {}) };
+      }
+      case 'DescribeExecution': {
+        const x = this.execution(input.executionArn);
+        return {
+          ...listItem(x),
+          input: x.input,
+          ...(x.output !== undefined ? { output: x.output } : {}),
+          ...(x.error ? { error: x.error, cause: x.cause } : {}),
+          redriveStatus: x.status === 'FAILED' ? 'REDRIVABLE' : 'NOT_REDRIVABLE',
+          ...(x.status === 'SUCCEEDED' ? { redriveStatusReason: 'Execution is SUCCEEDED and cannot be redriven' } : {}),
+        };
+      }
+      case 'GetExecutionHistory': {
+        const x = this.execution(input.executionArn);
+        const events = input.reverseOrder ? [...x.history].reverse() : x.history;
+        const start = input.nextToken ? Number(input.nextToken) : 0;
+        const size = Number(input.maxResults ?? 1000) || 1000;
+        return { events: events.slice(start, start + size), ...(start + size < events.length ? { nextToken: String(start + size) } : {}) };
+      }
+      case 'StartExecution': {
+        if (!this.opts.onStart) throw new AwsError('UnknownOperationException', 'StartExecution is not available in this local session');
+        const arn = String(input.stateMachineArn ?? '');
+        if (!this.stateMachines.has(arn)) throw new AwsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
+        const name = String(input.name ?? randomUUID());
+        if ([...this.executions.values()].some((x) => x.stateMachineArn === arn && x.name === name)) {
+          throw new AwsError('ExecutionAlreadyExists', `Execution Already Exists: '${name}'`);
+        }
+        const x = await this.opts.onStart(arn, name, String(input.input ?? '{}'));
+        return { executionArn: x.executionArn, startDate: epoch(x.startDate) };
+      }
+      case 'RedriveExecution': {
+        const x = this.execution(input.executionArn);
+        if (x.status !== 'FAILED' && x.status !== 'TIMED_OUT' && x.status !== 'ABORTED') {
+          throw new AwsError('ExecutionNotRedrivable', `Execution is ${x.status} and cannot be redriven`);
+        }
+        if (!this.opts.onRedrive) throw new AwsError('UnknownOperationException', 'RedriveExecution is not available in this local session');
+        await this.opts.onRedrive(x);
+        return { redriveDate: epoch(x.redriveDate) };
+      }
+      case 'StopExecution': {
+        const x = this.execution(input.executionArn);
+        if (x.status === 'RUNNING') {
+          x.status = 'ABORTED';
+          x.stopDate = new Date();
+        }
+        return { stopDate: epoch(x.stopDate) };
+      }
+      default:
+        throw new AwsError('UnknownOperationException', `AWSStepFunctions.${op} is not implemented locally`);
+    }
+  }
+}

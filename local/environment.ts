@@ -1,0 +1,124 @@
+/**
+ * The embedded default's stand-ins, started together on 127.0.0.1: the Identity Store emulator,
+ * the fake GitHub, the fake Microsoft Graph (+ token endpoint), and the local Secrets Manager and
+ * Step Functions. Credentials are generated per environment and stored only in the local Secrets
+ * Manager and the fakes; they are never printed.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Config, type ConfigInput, parseConfig } from '../lambdas/core/config';
+import type { Provider } from '../lambdas/core/model';
+import { LocalAws } from './aws';
+import { type FakeGithub, type GithubFixture, loadGithubFixture, startFakeGithub } from './github';
+import { type EntraFixture, type FakeGraph, loadEntraFixture, startFakeGraph } from './graph';
+import { type FaultOptions, type IdentityStoreEmulator, type SeedFile, startIdentityStoreEmulator } from './identitystore';
+
+export const FIXTURES_DIR = join(__dirname, 'fixtures');
+export const DEMO_FIXTURES: Record<Provider, string> = {
+  github: join(FIXTURES_DIR, 'github-demo.json'),
+  entra: join(FIXTURES_DIR, 'entra-demo.json'),
+};
+export const DEMO_SEED = join(FIXTURES_DIR, 'identitystore-demo-seed.json');
+
+/** Used when cdk.json has no `scimSync` context and no --config is given. */
+const FALLBACK_CONFIG: ConfigInput = {
+  identityStoreId: 'd-1234567890',
+  region: 'eu-west-2',
+  providers: {
+    github: { organisation: 'example-org', secretName: 'aws_saml', userNameSuffix: '@example.com' },
+    entra: { secretName: 'entra_id_aws_connectivity_details' },
+  },
+};
+
+/** The configuration object local runs use: --config FILE, else cdk.json's `scimSync` context. */
+export function loadConfigInput(file?: string): ConfigInput {
+  if (file) return JSON.parse(readFileSync(file, 'utf8')) as ConfigInput;
+  const cdkJson = join(__dirname, '..', 'cdk.json');
+  if (existsSync(cdkJson)) {
+    const ctx = (JSON.parse(readFileSync(cdkJson, 'utf8')) as { context?: { scimSync?: ConfigInput } }).context;
+    if (ctx?.scimSync) return ctx.scimSync;
+  }
+  return FALLBACK_CONFIG;
+}
+
+export interface LocalEnvironmentOptions {
+  config?: ConfigInput;
+  fixtures?: Partial<Record<Provider, string | GithubFixture | EntraFixture>>;
+  seed?: SeedFile;
+  rps?: number;
+  latencyMs?: number;
+  faults?: FaultOptions;
+  randomSeed?: number;
+}
+
+export interface LocalEnvironment {
+  /** The configuration with every endpoint pointing at a stand-in. */
+  config: Config;
+  emulator: IdentityStoreEmulator;
+  aws: LocalAws;
+  github?: FakeGithub;
+  graph?: FakeGraph;
+  /** Every secret value of this environment (for tests that check nothing leaks). */
+  secretValues: string[];
+  close(): Promise<void>;
+}
+
+export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}): Promise<LocalEnvironment> {
+  const input = structuredClone(opts.config ?? loadConfigInput());
+  const emulator = await startIdentityStoreEmulator({
+    ...(opts.seed ? { seed: opts.seed } : {}),
+    ...(opts.rps !== undefined ? { rps: opts.rps } : {}),
+    ...(opts.latencyMs !== undefined ? { latencyMs: opts.latencyMs } : {}),
+    ...(opts.faults ? { faults: opts.faults } : {}),
+    ...(opts.randomSeed !== undefined ? { randomSeed: opts.randomSeed } : {}),
+  });
+  const aws = await new LocalAws().start();
+  const secretValues: string[] = [];
+  const closers: (() => Promise<void>)[] = [() => emulator.close(), () => aws.close()];
+  let github: FakeGithub | undefined;
+  let graph: FakeGraph | undefined;
+  try {
+    input.identityStoreId = emulator.identityStoreId;
+    // The sync paces itself to the Identity Store's limit: locally, the emulator's (none unless --rps).
+    input.identityStoreRps = opts.rps ?? 1000;
+    if (input.providers.github) {
+      const f = opts.fixtures?.github ?? DEMO_FIXTURES.github;
+      const fixture = typeof f === 'string' ? loadGithubFixture(f) : (f as GithubFixture);
+      const token = `ghp_local${randomBytes(18).toString('hex')}`;
+      github = await startFakeGithub({ fixture, token });
+      closers.push(() => github!.close());
+      input.providers.github = { ...input.providers.github, apiUrl: github.url, organisation: fixture.organisation };
+      aws.putSecret(input.providers.github.secretName, JSON.stringify({ github_token: token }));
+      secretValues.push(token);
+    }
+    if (input.providers.entra) {
+      const f = opts.fixtures?.entra ?? DEMO_FIXTURES.entra;
+      const fixture = typeof f === 'string' ? loadEntraFixture(f) : (f as EntraFixture);
+      const creds = { tenantId: randomUUID(), clientId: randomUUID(), clientSecret: `local~${randomBytes(18).toString('base64url')}` };
+      graph = await startFakeGraph({ fixture, ...creds });
+      closers.push(() => graph!.close());
+      input.providers.entra = { ...input.providers.entra, graphUrl: graph.url, authorityHost: graph.url };
+      aws.putSecret(
+        input.providers.entra.secretName,
+        JSON.stringify({ tenant_id: creds.tenantId, client_id: creds.clientId, client_secret: creds.clientSecret }),
+      );
+      secretValues.push(creds.clientSecret);
+    }
+    const config = parseConfig(input, 'local configuration');
+    return {
+      config,
+      emulator,
+      aws,
+      ...(github ? { github } : {}),
+      ...(graph ? { graph } : {}),
+      secretValues,
+      close: async () => {
+        await Promise.all(closers.map((c) => c()));
+      },
+    };
+  } catch (err) {
+    await Promise.all(closers.map((c) => c()));
+    throw err;
+  }
+}

@@ -1,0 +1,344 @@
+/**
+ * Runs statemachines/sync.asl.json on this machine with aws-local-stepfunctions, each Task state
+ * mapped to the real handler (with real SDK clients pointed at the local stand-ins), and records
+ * every execution in the local Step Functions stand-in (status, output, history) so that the
+ * handlers' ListExecutions, the CLI and redrives see it as they would in AWS.
+ *
+ * Redrive is emulated as Step Functions does it: the execution restarts at the state that failed,
+ * with the input that state received, and a Map re-runs only the iterations that did not succeed.
+ */
+import { randomBytes } from 'node:crypto';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import type { IdentitystoreClient } from '@aws-sdk/client-identitystore';
+import { StateMachine } from 'aws-local-stepfunctions';
+import type { Provider } from '../lambdas/core/model';
+import { ownershipRules } from '../lambdas/core/ownership';
+import { makeApplyBatch } from '../lambdas/handlers/apply-batch';
+import { makeCheckConcurrency } from '../lambdas/handlers/check-concurrency';
+import { makeComputePlan } from '../lambdas/handlers/compute-plan';
+import { makeFetchSource } from '../lambdas/handlers/fetch-source';
+import { makeFetchTarget } from '../lambdas/handlers/fetch-target';
+import { makeReport } from '../lambdas/handlers/report';
+import { makeResolveSecret } from '../lambdas/handlers/resolve-secret';
+import { makeIdentityStoreClient } from '../lambdas/identitystore/client';
+import { DirBlobStore } from '../lambdas/runtime/blobs';
+import type { Deps } from '../lambdas/runtime/deps';
+import { CapturingLogger, CapturingMetrics, METRICS_NAMESPACE, SERVICE } from '../lambdas/runtime/powertools';
+import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalExecution } from './aws';
+import { localDefinition, stateMachineName } from './definition';
+import type { LocalEnvironment } from './environment';
+import { toHistory } from './history';
+
+// aws-local-stepfunctions uses Promise.withResolvers (Node 22+).
+const P = Promise as unknown as { withResolvers?: unknown };
+P.withResolvers ??= <T>() => {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((a, b) => {
+    resolve = a;
+    reject = b;
+  });
+  return { promise, resolve, reject };
+};
+
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+// Local tooling runs on Node 20; the Lambdas run on nodejs22.x.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+type Event = Record<string, unknown> & { type: string; timestamp: number };
+type TaskFn = (input: unknown) => Promise<unknown>;
+
+export interface ProgressEvent {
+  kind: 'state' | 'batch' | 'retry' | 'failed';
+  state: string;
+  /** For batches: done and total in this Map state. */
+  done?: number;
+  total?: number;
+  error?: string;
+}
+
+export interface LocalRunResult {
+  execution: LocalExecution;
+  output?: unknown;
+  events: Event[];
+  /** Every log line the handlers wrote (powertools JSON). */
+  logs: string[];
+  /** Every EMF document the handlers published. */
+  metrics: unknown[];
+  stats: { stateTransitions: number; largestPayloadBytes: number; wallMs: number };
+}
+
+export interface RunOptions {
+  input?: unknown;
+  name?: string;
+  /** Pause of every ASL Retry in local runs (the definition's own intervals are seconds to minutes). */
+  retryPauseMs?: number;
+  onProgress?: (e: ProgressEvent) => void;
+  /** Replace a Task's handler (tests simulate a Lambda that dies). Receives the real one. */
+  wrapTask?: (state: string, real: TaskFn) => TaskFn;
+}
+
+const TASK_STATES = {
+  CheckConcurrency: makeCheckConcurrency,
+  ResolveSecret: makeResolveSecret,
+  FetchSource: makeFetchSource,
+  FetchTarget: makeFetchTarget,
+  ComputePlan: makeComputePlan,
+  ApplyCreatesBatch: makeApplyBatch,
+  ApplyMembershipsBatch: makeApplyBatch,
+  ApplyDeletesBatch: makeApplyBatch,
+  Report: makeReport,
+} as const;
+
+interface Record_ {
+  provider: Provider;
+  definition: Record<string, unknown>;
+  events: Event[];
+  context: Record<string, unknown>;
+}
+
+export class LocalRunner {
+  private readonly clients: { identityStore: Map<number, IdentitystoreClient>; secrets: SecretsManagerClient; sfn: SFNClient };
+  private readonly records = new Map<string, Record_>();
+  readonly logs: string[] = [];
+  readonly metrics: unknown[] = [];
+
+  constructor(
+    readonly env: LocalEnvironment,
+    readonly blobDir: string,
+    private readonly defaults: Pick<RunOptions, 'retryPauseMs' | 'onProgress'> = {},
+  ) {
+    const endpoint = env.aws.endpoint;
+    const credentials = LOCAL_CREDENTIALS;
+    this.clients = {
+      identityStore: new Map(),
+      secrets: new SecretsManagerClient({ endpoint, region: LOCAL_REGION, credentials }),
+      sfn: new SFNClient({ endpoint, region: LOCAL_REGION, credentials }),
+    };
+    for (const p of Object.keys(env.config.providers) as Provider[]) {
+      env.aws.registerStateMachine(stateMachineName(p), JSON.stringify(localDefinition(p, env.config.applyConcurrency)));
+    }
+    env.aws.onStart = async (arn, name, input) => {
+      const provider = this.providerOf(arn);
+      const started = this.start(provider, { input: JSON.parse(input), name });
+      return started.execution;
+    };
+    env.aws.onRedrive = async (x) => {
+      this.redrive(x.executionArn).catch(() => {});
+      await new Promise((r) => setImmediate(r));
+    };
+  }
+
+  stateMachineArn(provider: Provider): string {
+    return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${stateMachineName(provider)}`;
+  }
+
+  private providerOf(stateMachineArn: string): Provider {
+    for (const p of Object.keys(this.env.config.providers) as Provider[]) if (this.stateMachineArn(p) === stateMachineArn) return p;
+    throw new Error(`no local state machine ${stateMachineArn}`);
+  }
+
+  private deps(provider: Provider, logs: string[], metrics: unknown[]): Deps {
+    const { config, emulator } = this.env;
+    const sinkLog = (line: string) => {
+      logs.push(line);
+      this.logs.push(line);
+    };
+    const sinkMetric = (m: unknown) => {
+      metrics.push(m);
+      this.metrics.push(m);
+    };
+    return {
+      provider,
+      config,
+      rules: ownershipRules(provider, config),
+      log: new CapturingLogger(sinkLog, { serviceName: SERVICE, persistentKeys: { provider } }),
+      metrics: new CapturingMetrics(sinkMetric, { namespace: METRICS_NAMESPACE, serviceName: SERVICE, defaultDimensions: { provider } }),
+      blobs: new DirBlobStore(this.blobDir),
+      identityStore: (rps) => {
+        let c = this.clients.identityStore.get(rps);
+        if (!c) {
+          c = makeIdentityStoreClient({
+            endpoint: emulator.endpoint,
+            region: LOCAL_REGION,
+            credentials: LOCAL_CREDENTIALS,
+            rps,
+            backoff: { baseMs: 50, maxMs: 2000 },
+          });
+          this.clients.identityStore.set(rps, c);
+        }
+        return c;
+      },
+      secrets: this.clients.secrets,
+      sfn: this.clients.sfn,
+      now: () => new Date(),
+      sourceOptions:
+        provider === 'github'
+          ? { retry: { retryBaseMs: 50, rateLimitUnitMs: 50, graphqlMinIntervalMs: 0 } }
+          : { retry: { baseDelayMs: 50, retryAfterUnitMs: 50 } },
+    };
+  }
+
+  /** Starts an execution and returns at once; `done` settles when it ends. */
+  start(provider: Provider, opts: RunOptions = {}): { execution: LocalExecution; done: Promise<LocalRunResult> } {
+    const name = opts.name ?? `local-${new Date().toISOString().replace(/[-:.TZ]/g, '')}-${randomBytes(3).toString('hex')}`;
+    const stateMachineArn = this.stateMachineArn(provider);
+    const executionArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${stateMachineName(provider)}:${name}`;
+    const input = opts.input ?? {};
+    const execution: LocalExecution = {
+      executionArn,
+      stateMachineArn,
+      name,
+      status: 'RUNNING',
+      startDate: new Date(),
+      input: JSON.stringify(input),
+      redriveCount: 0,
+      history: [],
+    };
+    this.env.aws.executions.set(executionArn, execution);
+    const record: Record_ = {
+      provider,
+      definition: localDefinition(provider, this.env.config.applyConcurrency),
+      events: [],
+      context: {
+        Execution: { Id: executionArn, Name: name, StartTime: execution.startDate.toISOString(), Input: input },
+        StateMachine: { Id: stateMachineArn, Name: stateMachineName(provider) },
+      },
+    };
+    this.records.set(executionArn, record);
+    const done = this.execute(record, execution, record.definition, input, opts, new Set());
+    return { execution, done };
+  }
+
+  /** Runs an execution to its end. */
+  run(provider: Provider, opts: RunOptions = {}): Promise<LocalRunResult> {
+    return this.start(provider, opts).done;
+  }
+
+  /** Re-drives a failed execution: from the failed state, re-running only unsuccessful Map iterations. */
+  async redrive(executionArn: string, opts: RunOptions = {}): Promise<LocalRunResult> {
+    const record = this.records.get(executionArn);
+    const execution = this.env.aws.executions.get(executionArn);
+    if (!record || !execution) throw new Error(`unknown local execution ${executionArn}`);
+    if (execution.status !== 'FAILED') throw new Error(`execution ${execution.name} is ${execution.status} and cannot be redriven`);
+    const failed = [...record.events].reverse().find((e) => e.type === 'StateFailed' && e.index === undefined);
+    const state = failed?.state as { name: string; input: unknown } | undefined;
+    if (!state) throw new Error('no failed state to redrive from');
+    const succeeded = new Set(
+      record.events
+        .filter((e) => e.type === 'MapIterationSucceeded' && (e.parentState as { name: string }).name === state.name)
+        .map((e) => e.index as number),
+    );
+    const definition = { ...record.definition, StartAt: state.name };
+    execution.status = 'RUNNING';
+    execution.redriveCount += 1;
+    execution.redriveDate = new Date();
+    delete execution.stopDate;
+    delete execution.error;
+    delete execution.cause;
+    return this.execute(record, execution, definition, state.input, opts, succeeded);
+  }
+
+  private async execute(
+    record: Record_,
+    execution: LocalExecution,
+    definition: Record<string, unknown>,
+    input: unknown,
+    opts: RunOptions,
+    skipIterations: Set<number>,
+  ): Promise<LocalRunResult> {
+    const t0 = performance.now();
+    const logs: string[] = [];
+    const metrics: unknown[] = [];
+    const deps = this.deps(record.provider, logs, metrics);
+    const onProgress = opts.onProgress ?? this.defaults.onProgress;
+    const handlers: Record<string, TaskFn> = {};
+    for (const [state, factory] of Object.entries(TASK_STATES)) {
+      let fn: TaskFn = (factory as (d: Deps) => TaskFn)(deps);
+      if (state.startsWith('Apply') && skipIterations.size) {
+        const real = fn;
+        // A redriven Map does not re-run iterations that succeeded before.
+        fn = async (ev) => ((ev as { index: number }).index !== undefined && skipIterations.has((ev as { index: number }).index) ? { skipped: true } : real(ev));
+      }
+      handlers[state] = opts.wrapTask ? opts.wrapTask(state, fn) : fn;
+    }
+    const retryPause = opts.retryPauseMs ?? this.defaults.retryPauseMs ?? 200;
+    const retryIntervalOverrides = Object.fromEntries(Object.keys(TASK_STATES).map((s) => [s, retryPause]));
+    const sm = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+    const run = sm.run(input as never, {
+      overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides },
+      context: record.context as never,
+    });
+    const events: Event[] = [];
+    const totals = new Map<string, { done: number; total: number }>();
+    const consume = (async () => {
+      for await (const e of run.eventLogs as AsyncGenerator<Event>) {
+        events.push(e);
+        const st = e.state as { name: string; input?: unknown } | undefined;
+        if (e.type === 'StateEntered' && st && e.index === undefined) {
+          const items = (st.input as { plan?: { batches?: Record<string, number[]> } })?.plan?.batches;
+          const phase = { ApplyCreates: 'creates', ApplyMemberships: 'memberships', ApplyDeletes: 'deletes' }[st.name];
+          if (phase && items) totals.set(st.name, { done: skipIterations.size, total: items[phase]?.length ?? 0 });
+          onProgress?.({ kind: 'state', state: st.name });
+        } else if (e.type === 'MapIterationSucceeded') {
+          const name = (e.parentState as { name: string }).name;
+          const t = totals.get(name);
+          if (t && !skipIterations.has(e.index as number)) {
+            t.done++;
+            onProgress?.({ kind: 'batch', state: name, done: t.done, total: t.total });
+          }
+        } else if (e.type === 'StateRetried' && st) {
+          onProgress?.({ kind: 'retry', state: st.name });
+        } else if (e.type === 'StateFailed' && st && e.index === undefined) {
+          onProgress?.({ kind: 'failed', state: st.name, error: String(e.Error) });
+        }
+      }
+    })();
+    let output: unknown;
+    try {
+      output = await run.result;
+      execution.status = 'SUCCEEDED';
+      execution.output = JSON.stringify(output);
+    } catch (err) {
+      const cause = (err as { cause?: { name?: string; message?: string } }).cause;
+      execution.status = 'FAILED';
+      execution.error = cause?.name ?? (err as Error).name;
+      execution.cause = cause?.message ?? (err as Error).message;
+    }
+    await consume;
+    execution.stopDate = new Date();
+    record.events.push(...events);
+    execution.history = toHistory(record.events, execution);
+    return {
+      execution,
+      ...(output !== undefined ? { output } : {}),
+      events,
+      logs,
+      metrics,
+      stats: { ...payloadStats(events), wallMs: performance.now() - t0 },
+    };
+  }
+
+  /** Closes the SDK clients (the environment is closed by its owner). */
+  close(): void {
+    for (const c of this.clients.identityStore.values()) c.destroy();
+    this.clients.secrets.destroy();
+    this.clients.sfn.destroy();
+  }
+}
+
+/** State transitions (states entered) and the largest input or output any state saw, in bytes. */
+export function payloadStats(events: Event[]): { stateTransitions: number; largestPayloadBytes: number } {
+  let stateTransitions = 0;
+  let largestPayloadBytes = 0;
+  const size = (v: unknown) => (v === undefined ? 0 : Buffer.byteLength(JSON.stringify(v)));
+  for (const e of events) {
+    if (e.type === 'StateEntered') stateTransitions++;
+    const st = e.state as { input?: unknown; output?: unknown } | undefined;
+    if (st) largestPayloadBytes = Math.max(largestPayloadBytes, size(st.input), size(st.output));
+    if (e.type === 'ExecutionStarted') largestPayloadBytes = Math.max(largestPayloadBytes, size(e.input));
+    if (e.type === 'ExecutionSucceeded') largestPayloadBytes = Math.max(largestPayloadBytes, size(e.output));
+  }
+  return { stateTransitions, largestPayloadBytes };
+}
