@@ -12,7 +12,12 @@ import type { Provider } from '../lambdas/core/model';
 import { LocalAws } from './aws';
 import { type FakeGithub, type GithubFixture, loadGithubFixture, startFakeGithub } from './github';
 import { type EntraFixture, type FakeGraph, loadEntraFixture, startFakeGraph } from './graph';
-import { type FaultOptions, type IdentityStoreEmulator, type SeedFile, startIdentityStoreEmulator } from './identitystore';
+import {
+  type FaultOptions,
+  type IdentityStoreEmulator,
+  type SeedFile,
+  startIdentityStoreEmulator,
+} from './identitystore';
 
 export const FIXTURES_DIR = join(__dirname, 'fixtures');
 export const DEMO_FIXTURES: Record<Provider, string> = {
@@ -36,7 +41,8 @@ export function loadConfigInput(file?: string): ConfigInput {
   if (file) return JSON.parse(readFileSync(file, 'utf8')) as ConfigInput;
   const cdkJson = join(__dirname, '..', 'cdk.json');
   if (existsSync(cdkJson)) {
-    const ctx = (JSON.parse(readFileSync(cdkJson, 'utf8')) as { context?: { scimSync?: ConfigInput } }).context;
+    const ctx = (JSON.parse(readFileSync(cdkJson, 'utf8')) as { context?: { scimSync?: ConfigInput } })
+      .context;
     if (ctx?.scimSync) return ctx.scimSync;
   }
   return FALLBACK_CONFIG;
@@ -88,20 +94,32 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
       const token = `ghp_local${randomBytes(18).toString('hex')}`;
       github = await startFakeGithub({ fixture, token });
       closers.push(() => github!.close());
-      input.providers.github = { ...input.providers.github, apiUrl: github.url, organisation: fixture.organisation };
+      input.providers.github = {
+        ...input.providers.github,
+        apiUrl: github.url,
+        organisation: fixture.organisation,
+      };
       aws.putSecret(input.providers.github.secretName, JSON.stringify({ github_token: token }));
       secretValues.push(token);
     }
     if (input.providers.entra) {
       const f = opts.fixtures?.entra ?? DEMO_FIXTURES.entra;
       const fixture = typeof f === 'string' ? loadEntraFixture(f) : (f as EntraFixture);
-      const creds = { tenantId: randomUUID(), clientId: randomUUID(), clientSecret: `local~${randomBytes(18).toString('base64url')}` };
+      const creds = {
+        tenantId: randomUUID(),
+        clientId: randomUUID(),
+        clientSecret: `local~${randomBytes(18).toString('base64url')}`,
+      };
       graph = await startFakeGraph({ fixture, ...creds });
       closers.push(() => graph!.close());
       input.providers.entra = { ...input.providers.entra, graphUrl: graph.url, authorityHost: graph.url };
       aws.putSecret(
         input.providers.entra.secretName,
-        JSON.stringify({ tenant_id: creds.tenantId, client_id: creds.clientId, client_secret: creds.clientSecret }),
+        JSON.stringify({
+          tenant_id: creds.tenantId,
+          client_id: creds.clientId,
+          client_secret: creds.clientSecret,
+        }),
       );
       secretValues.push(creds.clientSecret);
     }

@@ -99,7 +99,11 @@ interface Record_ {
 }
 
 export class LocalRunner {
-  private readonly clients: { identityStore: Map<number, IdentitystoreClient>; secrets: SecretsManagerClient; sfn: SFNClient };
+  private readonly clients: {
+    identityStore: Map<number, IdentitystoreClient>;
+    secrets: SecretsManagerClient;
+    sfn: SFNClient;
+  };
   private readonly records = new Map<string, Record_>();
   readonly logs: string[] = [];
   readonly metrics: unknown[] = [];
@@ -117,7 +121,10 @@ export class LocalRunner {
       sfn: new SFNClient({ endpoint, region: LOCAL_REGION, credentials }),
     };
     for (const p of Object.keys(env.config.providers) as Provider[]) {
-      env.aws.registerStateMachine(stateMachineName(p), JSON.stringify(localDefinition(p, env.config.applyConcurrency)));
+      env.aws.registerStateMachine(
+        stateMachineName(p),
+        JSON.stringify(localDefinition(p, env.config.applyConcurrency)),
+      );
     }
     env.aws.onStart = async (arn, name, input) => {
       const provider = this.providerOf(arn);
@@ -135,7 +142,8 @@ export class LocalRunner {
   }
 
   private providerOf(stateMachineArn: string): Provider {
-    for (const p of Object.keys(this.env.config.providers) as Provider[]) if (this.stateMachineArn(p) === stateMachineArn) return p;
+    for (const p of Object.keys(this.env.config.providers) as Provider[])
+      if (this.stateMachineArn(p) === stateMachineArn) return p;
     throw new Error(`no local state machine ${stateMachineArn}`);
   }
 
@@ -154,7 +162,11 @@ export class LocalRunner {
       config,
       rules: ownershipRules(provider, config),
       log: new CapturingLogger(sinkLog, { serviceName: SERVICE, persistentKeys: { provider } }),
-      metrics: new CapturingMetrics(sinkMetric, { namespace: METRICS_NAMESPACE, serviceName: SERVICE, defaultDimensions: { provider } }),
+      metrics: new CapturingMetrics(sinkMetric, {
+        namespace: METRICS_NAMESPACE,
+        serviceName: SERVICE,
+        defaultDimensions: { provider },
+      }),
       blobs: new DirBlobStore(this.blobDir),
       identityStore: (rps) => {
         let c = this.clients.identityStore.get(rps);
@@ -181,8 +193,13 @@ export class LocalRunner {
   }
 
   /** Starts an execution and returns at once; `done` settles when it ends. */
-  start(provider: Provider, opts: RunOptions = {}): { execution: LocalExecution; done: Promise<LocalRunResult> } {
-    const name = opts.name ?? `local-${new Date().toISOString().replace(/[-:.TZ]/g, '')}-${randomBytes(3).toString('hex')}`;
+  start(
+    provider: Provider,
+    opts: RunOptions = {},
+  ): { execution: LocalExecution; done: Promise<LocalRunResult> } {
+    const name =
+      opts.name ??
+      `local-${new Date().toISOString().replace(/[-:.TZ]/g, '')}-${randomBytes(3).toString('hex')}`;
     const stateMachineArn = this.stateMachineArn(provider);
     const executionArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${stateMachineName(provider)}:${name}`;
     const input = opts.input ?? {};
@@ -202,7 +219,12 @@ export class LocalRunner {
       definition: localDefinition(provider, this.env.config.applyConcurrency),
       events: [],
       context: {
-        Execution: { Id: executionArn, Name: name, StartTime: execution.startDate.toISOString(), Input: input },
+        Execution: {
+          Id: executionArn,
+          Name: name,
+          StartTime: execution.startDate.toISOString(),
+          Input: input,
+        },
         StateMachine: { Id: stateMachineArn, Name: stateMachineName(provider) },
       },
     };
@@ -221,13 +243,19 @@ export class LocalRunner {
     const record = this.records.get(executionArn);
     const execution = this.env.aws.executions.get(executionArn);
     if (!record || !execution) throw new Error(`unknown local execution ${executionArn}`);
-    if (execution.status !== 'FAILED') throw new Error(`execution ${execution.name} is ${execution.status} and cannot be redriven`);
-    const failed = [...record.events].reverse().find((e) => e.type === 'StateFailed' && e.index === undefined);
+    if (execution.status !== 'FAILED')
+      throw new Error(`execution ${execution.name} is ${execution.status} and cannot be redriven`);
+    const failed = [...record.events]
+      .reverse()
+      .find((e) => e.type === 'StateFailed' && e.index === undefined);
     const state = failed?.state as { name: string; input: unknown } | undefined;
     if (!state) throw new Error('no failed state to redrive from');
     const succeeded = new Set(
       record.events
-        .filter((e) => e.type === 'MapIterationSucceeded' && (e.parentState as { name: string }).name === state.name)
+        .filter(
+          (e) =>
+            e.type === 'MapIterationSucceeded' && (e.parentState as { name: string }).name === state.name,
+        )
         .map((e) => e.index as number),
     );
     const definition = { ...record.definition, StartAt: state.name };
@@ -259,7 +287,10 @@ export class LocalRunner {
       if (state.startsWith('Apply') && skipIterations.size) {
         const real = fn;
         // A redriven Map does not re-run iterations that succeeded before.
-        fn = async (ev) => ((ev as { index: number }).index !== undefined && skipIterations.has((ev as { index: number }).index) ? { skipped: true } : real(ev));
+        fn = async (ev) =>
+          (ev as { index: number }).index !== undefined && skipIterations.has((ev as { index: number }).index)
+            ? { skipped: true }
+            : real(ev);
       }
       handlers[state] = opts.wrapTask ? opts.wrapTask(state, fn) : fn;
     }
@@ -278,8 +309,11 @@ export class LocalRunner {
         const st = e.state as { name: string; input?: unknown } | undefined;
         if (e.type === 'StateEntered' && st && e.index === undefined) {
           const items = (st.input as { plan?: { batches?: Record<string, number[]> } })?.plan?.batches;
-          const phase = { ApplyCreates: 'creates', ApplyMemberships: 'memberships', ApplyDeletes: 'deletes' }[st.name];
-          if (phase && items) totals.set(st.name, { done: skipIterations.size, total: items[phase]?.length ?? 0 });
+          const phase = { ApplyCreates: 'creates', ApplyMemberships: 'memberships', ApplyDeletes: 'deletes' }[
+            st.name
+          ];
+          if (phase && items)
+            totals.set(st.name, { done: skipIterations.size, total: items[phase]?.length ?? 0 });
           onProgress?.({ kind: 'state', state: st.name });
         } else if (e.type === 'MapIterationSucceeded') {
           const name = (e.parentState as { name: string }).name;

@@ -55,7 +55,9 @@ export function changeLine(d: OpDescription): string {
     case 'createGroup':
       return `create group ${d.group}`;
     case 'updateGroup':
-      return d.why.startsWith('adopting') ? `adopt group ${d.group} (mark it as synced)` : `update group ${d.group} (${d.why})`;
+      return d.why.startsWith('adopting')
+        ? `adopt group ${d.group} (mark it as synced)`
+        : `update group ${d.group} (${d.why})`;
     case 'deleteGroup':
       return `delete group ${d.group} (${d.why})`;
     case 'addMember':

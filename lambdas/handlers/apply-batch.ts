@@ -47,7 +47,9 @@ export interface BatchSummary {
 
 async function knownIds(deps: Deps, run: Run, needs: number[]): Promise<KnownIds> {
   const ids: KnownIds = { users: new Map(), groups: new Map() };
-  const files = await Promise.all(needs.map((i) => deps.blobs.getJson<BatchResultFile>(keys.result(run, 'creates', i))));
+  const files = await Promise.all(
+    needs.map((i) => deps.blobs.getJson<BatchResultFile>(keys.result(run, 'creates', i))),
+  );
   for (const f of files) {
     for (const [k, v] of Object.entries(f?.ids?.users ?? {})) ids.users.set(k, v);
     for (const [k, v] of Object.entries(f?.ids?.groups ?? {})) ids.groups.set(k, v);
@@ -55,79 +57,86 @@ async function knownIds(deps: Deps, run: Run, needs: number[]): Promise<KnownIds
   return ids;
 }
 
-export const makeApplyBatch = (deps: Deps) => async (event: unknown): Promise<BatchSummary> => {
-  const { run, plan, phase, index } = parseEvent(ApplyBatchEventSchema, event, 'ApplyBatch');
-  assertPlanFresh(plan.createdAt, deps.config.planMaxAgeHours, deps.now());
-  const raw = await deps.blobs.getJson(keys.batch(run, phase, index));
-  if (raw === undefined) throw new SnapshotInvalidError(`batch ${phase}/${index} of run ${run.runId} is missing from the blob store`);
-  const batch = BatchFileSchema.parse(raw);
-  if (batch.createdAt !== plan.createdAt) {
-    throw new PlanExpiredError(`batch ${phase}/${index} belongs to a plan made at ${batch.createdAt}, not ${plan.createdAt}; start a new execution`);
-  }
-  const resultKey = keys.result(run, phase, index);
-  const previous = await deps.blobs.getJson<BatchResultFile>(resultKey);
-  const ids = await knownIds(deps, run, batch.needs ?? []);
-  const results = await applyOperations(batch.ops, {
-    // The sync's request budget is shared by the batches that run at the same time.
-    client: deps.identityStore(deps.config.identityStoreRps / Math.min(run.applyConcurrency, batch.of)),
-    identityStoreId: deps.config.identityStoreId,
-    rules: deps.rules,
-    ids,
-    log: deps.log,
-  });
-
-  const lines: ResultLine[] = batch.ops.map((op, i) => {
-    const r = results[i]!;
-    // An operation an earlier attempt did stays "done" (this attempt finds it already done).
-    const before = previous?.results[i]?.status;
-    const status = before === 'done' && r.status === 'already-done' ? 'done' : r.status;
-    return {
-      ...describeOp(op),
-      status,
-      ...(r.error ? { error: r.error } : {}),
-      ...(r.message ? { message: r.message } : {}),
-      ...(r.retryable !== undefined ? { retryable: r.retryable } : {}),
-    } as ResultLine;
-  });
-  const file: BatchResultFile = {
-    createdAt: plan.createdAt,
-    phase,
-    index,
-    attempts: (previous?.attempts ?? 0) + 1,
-    updatedAt: deps.now().toISOString(),
-    results: lines,
-  };
-  if (phase === 'creates') {
-    file.ids = { users: {}, groups: {} };
-    batch.ops.forEach((op, i) => {
-      const id = results[i]?.id;
-      if (!id) return;
-      if (op.op === 'createUser') file.ids!.users[nameKey(op.userName)] = id;
-      else if (op.op === 'createGroup') file.ids!.groups[nameKey(op.displayName)] = id;
+export const makeApplyBatch =
+  (deps: Deps) =>
+  async (event: unknown): Promise<BatchSummary> => {
+    const { run, plan, phase, index } = parseEvent(ApplyBatchEventSchema, event, 'ApplyBatch');
+    assertPlanFresh(plan.createdAt, deps.config.planMaxAgeHours, deps.now());
+    const raw = await deps.blobs.getJson(keys.batch(run, phase, index));
+    if (raw === undefined)
+      throw new SnapshotInvalidError(
+        `batch ${phase}/${index} of run ${run.runId} is missing from the blob store`,
+      );
+    const batch = BatchFileSchema.parse(raw);
+    if (batch.createdAt !== plan.createdAt) {
+      throw new PlanExpiredError(
+        `batch ${phase}/${index} belongs to a plan made at ${batch.createdAt}, not ${plan.createdAt}; start a new execution`,
+      );
+    }
+    const resultKey = keys.result(run, phase, index);
+    const previous = await deps.blobs.getJson<BatchResultFile>(resultKey);
+    const ids = await knownIds(deps, run, batch.needs ?? []);
+    const results = await applyOperations(batch.ops, {
+      // The sync's request budget is shared by the batches that run at the same time.
+      client: deps.identityStore(deps.config.identityStoreRps / Math.min(run.applyConcurrency, batch.of)),
+      identityStoreId: deps.config.identityStoreId,
+      rules: deps.rules,
+      ids,
+      log: deps.log,
     });
-  }
-  await deps.blobs.putJson(resultKey, file);
 
-  const count = (s: AppliedOp['status']) => lines.filter((l) => l.status === s).length;
-  const summary: BatchSummary = {
-    phase,
-    index,
-    done: count('done'),
-    alreadyDone: count('already-done'),
-    conflicts: count('conflict'),
-    failed: count('failed'),
+    const lines: ResultLine[] = batch.ops.map((op, i) => {
+      const r = results[i]!;
+      // An operation an earlier attempt did stays "done" (this attempt finds it already done).
+      const before = previous?.results[i]?.status;
+      const status = before === 'done' && r.status === 'already-done' ? 'done' : r.status;
+      return {
+        ...describeOp(op),
+        status,
+        ...(r.error ? { error: r.error } : {}),
+        ...(r.message ? { message: r.message } : {}),
+        ...(r.retryable !== undefined ? { retryable: r.retryable } : {}),
+      } as ResultLine;
+    });
+    const file: BatchResultFile = {
+      createdAt: plan.createdAt,
+      phase,
+      index,
+      attempts: (previous?.attempts ?? 0) + 1,
+      updatedAt: deps.now().toISOString(),
+      results: lines,
+    };
+    if (phase === 'creates') {
+      file.ids = { users: {}, groups: {} };
+      batch.ops.forEach((op, i) => {
+        const id = results[i]?.id;
+        if (!id) return;
+        if (op.op === 'createUser') file.ids!.users[nameKey(op.userName)] = id;
+        else if (op.op === 'createGroup') file.ids!.groups[nameKey(op.displayName)] = id;
+      });
+    }
+    await deps.blobs.putJson(resultKey, file);
+
+    const count = (s: AppliedOp['status']) => lines.filter((l) => l.status === s).length;
+    const summary: BatchSummary = {
+      phase,
+      index,
+      done: count('done'),
+      alreadyDone: count('already-done'),
+      conflicts: count('conflict'),
+      failed: count('failed'),
+    };
+    deps.log.info('batch applied', { ...summary });
+    const retryable = results.filter((r) => r.status === 'failed' && r.retryable);
+    if (retryable.length) {
+      const byError = new Map<string, number>();
+      for (const r of retryable) byError.set(r.error ?? 'Error', (byError.get(r.error ?? 'Error') ?? 0) + 1);
+      throw new BatchIncompleteError(
+        `${retryable.length} of ${batch.ops.length} operations of batch ${phase}/${index} failed for a retryable reason ` +
+          `(${[...byError].map(([e, n]) => `${e} x${n}`).join(', ')}); the rest were applied. Retrying the batch (or re-driving the execution) applies what is missing.`,
+      );
+    }
+    return summary;
   };
-  deps.log.info('batch applied', { ...summary });
-  const retryable = results.filter((r) => r.status === 'failed' && r.retryable);
-  if (retryable.length) {
-    const byError = new Map<string, number>();
-    for (const r of retryable) byError.set(r.error ?? 'Error', (byError.get(r.error ?? 'Error') ?? 0) + 1);
-    throw new BatchIncompleteError(
-      `${retryable.length} of ${batch.ops.length} operations of batch ${phase}/${index} failed for a retryable reason ` +
-        `(${[...byError].map(([e, n]) => `${e} x${n}`).join(', ')}); the rest were applied. Retrying the batch (or re-driving the execution) applies what is missing.`,
-    );
-  }
-  return summary;
-};
 
 export const handler = lambdaHandler(makeApplyBatch);

@@ -10,7 +10,8 @@ import { CheckConcurrencyEventSchema, parseEvent, parseExecutionInput, type Run 
 /** arn:aws:states:R:A:execution:MACHINE:NAME → arn:aws:states:R:A:stateMachine:MACHINE */
 export function stateMachineArnOf(executionArn: string): string {
   const parts = executionArn.split(':');
-  if (parts.length < 8 || parts[5] !== 'execution') throw new ConfigError(`not an execution ARN: ${executionArn}`);
+  if (parts.length < 8 || parts[5] !== 'execution')
+    throw new ConfigError(`not an execution ARN: ${executionArn}`);
   return [...parts.slice(0, 5), 'stateMachine', parts[6]].join(':');
 }
 
@@ -18,11 +19,16 @@ export const makeCheckConcurrency = (deps: Deps) => async (event: unknown) => {
   const e = parseEvent(CheckConcurrencyEventSchema, event, 'CheckConcurrency');
   const input = parseExecutionInput(e.input);
   if (e.settings.provider !== deps.provider) {
-    throw new ConfigError(`this state machine is for ${e.settings.provider} but its Lambda is configured for ${deps.provider}`);
+    throw new ConfigError(
+      `this state machine is for ${e.settings.provider} but its Lambda is configured for ${deps.provider}`,
+    );
   }
   const stateMachineArn = e.execution.stateMachineId ?? stateMachineArnOf(e.execution.id);
   const ours = Date.parse(e.execution.startTime);
-  for await (const page of paginateListExecutions({ client: deps.sfn }, { stateMachineArn, statusFilter: 'RUNNING' })) {
+  for await (const page of paginateListExecutions(
+    { client: deps.sfn },
+    { stateMachineArn, statusFilter: 'RUNNING' },
+  )) {
     for (const x of page.executions ?? []) {
       if (x.executionArn === e.execution.id) continue;
       const theirs = x.startDate?.getTime() ?? 0;

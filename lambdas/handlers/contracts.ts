@@ -39,7 +39,12 @@ export type Run = z.infer<typeof RunSchema>;
 
 export const CheckConcurrencyEventSchema = z.object({
   input: z.unknown(),
-  execution: z.object({ id: z.string(), name: z.string(), startTime: z.string(), stateMachineId: z.string().optional() }),
+  execution: z.object({
+    id: z.string(),
+    name: z.string(),
+    startTime: z.string(),
+    stateMachineId: z.string().optional(),
+  }),
   settings: z.object({ provider: z.string(), applyConcurrency: z.number().int().positive() }),
 });
 
@@ -93,7 +98,11 @@ export const PlanRefSchema = z.object({
   counts: PlanCountsSchema,
   batchSize: z.number(),
   /** Batch indices per phase: the Map states iterate over these. */
-  batches: z.object({ creates: z.array(z.number()), memberships: z.array(z.number()), deletes: z.array(z.number()) }),
+  batches: z.object({
+    creates: z.array(z.number()),
+    memberships: z.array(z.number()),
+    deletes: z.array(z.number()),
+  }),
   guard: z.object({ reasons: z.array(z.string()), overridden: z.boolean() }),
 });
 export type PlanRef = z.infer<typeof PlanRefSchema>;
@@ -117,7 +126,8 @@ export const ReportEventSchema = z.object({
 /** Parses a Task's event; a mismatch is a bug in the definition or a hand-made input, named as such. */
 export function parseEvent<T>(schema: z.ZodType<T>, event: unknown, step: string): T {
   const r = schema.safeParse(event);
-  if (!r.success) throw new InputValidationError(`${step} received an unexpected event: ${describeIssues(r.error.issues)}`);
+  if (!r.success)
+    throw new InputValidationError(`${step} received an unexpected event: ${describeIssues(r.error.issues)}`);
   return r.data;
 }
 
@@ -126,7 +136,9 @@ export const keys = {
   source: (run: Run) => `${run.provider}/${run.runId}/source.json`,
   target: (run: Run) => `${run.provider}/${run.runId}/target.json`,
   plan: (run: Run) => `${run.provider}/${run.runId}/plan.json`,
-  batch: (run: Run, phase: string, index: number) => `${run.provider}/${run.runId}/batches/${phase}/${index}.json`,
-  result: (run: Run, phase: string, index: number) => `${run.provider}/${run.runId}/results/${phase}/${index}.json`,
+  batch: (run: Run, phase: string, index: number) =>
+    `${run.provider}/${run.runId}/batches/${phase}/${index}.json`,
+  result: (run: Run, phase: string, index: number) =>
+    `${run.provider}/${run.runId}/results/${phase}/${index}.json`,
   results: (run: Run) => `${run.provider}/${run.runId}/results/`,
 };

@@ -9,38 +9,51 @@ import { type Deps, lambdaHandler } from '../runtime/deps';
 import { FetchSourceEventSchema, keys, parseEvent, type SourceRef } from './contracts';
 import { expiryWarnings, readSecret } from './resolve-secret';
 
-export const makeFetchSource = (deps: Deps) => async (event: unknown): Promise<SourceRef> => {
-  const { run, secret } = parseEvent(FetchSourceEventSchema, event, 'FetchSource');
-  const s = await readSecret(deps, secret.arn, secret.versionId);
-  const read = await PROVIDER_ADAPTERS[run.provider].read({
-    config: deps.config,
-    secretRaw: s.value,
-    log: deps.log,
-    now: deps.now,
-    ...(deps.sourceOptions ? { options: deps.sourceOptions } : {}),
-  });
-  const snapshot = SourceSnapshotSchema.parse(read.snapshot);
-  const key = keys.source(run);
-  await deps.blobs.putJson(key, snapshot);
-  const warnings = [
-    ...snapshot.warnings,
-    ...(secret.expiresAt ? [] : expiryWarnings(`the ${run.provider} credential`, read.credentialExpiresAt, deps.now())),
-  ];
-  const expiresAt = read.credentialExpiresAt ?? secret.expiresAt;
-  if (expiresAt) {
-    deps.metrics.addMetric('CredentialDaysToExpiry', MetricUnit.Count, Math.floor((Date.parse(expiresAt) - deps.now().getTime()) / 86_400_000));
-  }
-  deps.metrics.addMetric('SourceRequests', MetricUnit.Count, read.requests);
-  deps.metrics.publishStoredMetrics();
-  deps.log.info('source read', { users: snapshot.users.length, groups: snapshot.groups.length, requests: read.requests, key });
-  return {
-    key,
-    users: snapshot.users.length,
-    groups: snapshot.groups.length,
-    requests: read.requests,
-    ...(expiresAt ? { credentialExpiresAt: expiresAt } : {}),
-    warnings: [...new Set(warnings)],
+export const makeFetchSource =
+  (deps: Deps) =>
+  async (event: unknown): Promise<SourceRef> => {
+    const { run, secret } = parseEvent(FetchSourceEventSchema, event, 'FetchSource');
+    const s = await readSecret(deps, secret.arn, secret.versionId);
+    const read = await PROVIDER_ADAPTERS[run.provider].read({
+      config: deps.config,
+      secretRaw: s.value,
+      log: deps.log,
+      now: deps.now,
+      ...(deps.sourceOptions ? { options: deps.sourceOptions } : {}),
+    });
+    const snapshot = SourceSnapshotSchema.parse(read.snapshot);
+    const key = keys.source(run);
+    await deps.blobs.putJson(key, snapshot);
+    const warnings = [
+      ...snapshot.warnings,
+      ...(secret.expiresAt
+        ? []
+        : expiryWarnings(`the ${run.provider} credential`, read.credentialExpiresAt, deps.now())),
+    ];
+    const expiresAt = read.credentialExpiresAt ?? secret.expiresAt;
+    if (expiresAt) {
+      deps.metrics.addMetric(
+        'CredentialDaysToExpiry',
+        MetricUnit.Count,
+        Math.floor((Date.parse(expiresAt) - deps.now().getTime()) / 86_400_000),
+      );
+    }
+    deps.metrics.addMetric('SourceRequests', MetricUnit.Count, read.requests);
+    deps.metrics.publishStoredMetrics();
+    deps.log.info('source read', {
+      users: snapshot.users.length,
+      groups: snapshot.groups.length,
+      requests: read.requests,
+      key,
+    });
+    return {
+      key,
+      users: snapshot.users.length,
+      groups: snapshot.groups.length,
+      requests: read.requests,
+      ...(expiresAt ? { credentialExpiresAt: expiresAt } : {}),
+      warnings: [...new Set(warnings)],
+    };
   };
-};
 
 export const handler = lambdaHandler(makeFetchSource);

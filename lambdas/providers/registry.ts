@@ -23,7 +23,13 @@ export interface SourceRead {
 
 export interface ProviderAdapter {
   inspectSecret(raw: string): SecretInfo;
-  read(opts: { config: Config; secretRaw: string; log: Logger; now: () => Date; options?: Record<string, unknown> }): Promise<SourceRead>;
+  read(opts: {
+    config: Config;
+    secretRaw: string;
+    log: Logger;
+    now: () => Date;
+    options?: Record<string, unknown>;
+  }): Promise<SourceRead>;
 }
 
 export const PROVIDER_ADAPTERS: Record<Provider, ProviderAdapter> = {
@@ -46,7 +52,10 @@ export const PROVIDER_ADAPTERS: Record<Provider, ProviderAdapter> = {
   entra: {
     inspectSecret(raw) {
       const s = parseEntraSecret(raw);
-      return { kind: 'client-secret', ...(s.clientSecretExpiresAt ? { expiresAt: s.clientSecretExpiresAt } : {}) };
+      return {
+        kind: 'client-secret',
+        ...(s.clientSecretExpiresAt ? { expiresAt: s.clientSecretExpiresAt } : {}),
+      };
     },
     async read({ config, secretRaw, log, now, options }) {
       const r = await readEntraSource({

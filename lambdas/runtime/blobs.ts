@@ -60,7 +60,12 @@ export class S3BlobStore implements BlobStore {
   ) {}
   async putJson(key: string, value: unknown): Promise<void> {
     await this.s3.send(
-      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: JSON.stringify(value), ContentType: 'application/json' }),
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        Body: JSON.stringify(value),
+        ContentType: 'application/json',
+      }),
     );
   }
   async getJson<T>(key: string): Promise<T | undefined> {
@@ -76,7 +81,9 @@ export class S3BlobStore implements BlobStore {
     const keys: string[] = [];
     let ContinuationToken: string | undefined;
     do {
-      const r = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken }));
+      const r = await this.s3.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken }),
+      );
       for (const o of r.Contents ?? []) if (o.Key) keys.push(o.Key);
       ContinuationToken = r.NextContinuationToken;
     } while (ContinuationToken);

@@ -8,7 +8,7 @@
  *   SCIM_SYNC_BUCKET     S3 bucket for snapshots, plans and results   (or, in local mode,
  *   SCIM_SYNC_BLOB_DIR   a folder instead)
  */
-import { IdentitystoreClient } from '@aws-sdk/client-identitystore';
+import type { IdentitystoreClient } from '@aws-sdk/client-identitystore';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -51,9 +51,15 @@ const EnvSchema = z
     path: ['SCIM_SYNC_BUCKET'],
   });
 
-export function configFromEnv(env: NodeJS.ProcessEnv): { provider: Provider; config: Config; bucket?: string; blobDir?: string } {
+export function configFromEnv(env: NodeJS.ProcessEnv): {
+  provider: Provider;
+  config: Config;
+  bucket?: string;
+  blobDir?: string;
+} {
   const r = EnvSchema.safeParse(env);
-  if (!r.success) throw new ConfigError(`Lambda environment is incomplete: ${describeIssues(r.error.issues)}`);
+  if (!r.success)
+    throw new ConfigError(`Lambda environment is incomplete: ${describeIssues(r.error.issues)}`);
   let raw: unknown;
   try {
     raw = JSON.parse(r.data.SCIM_SYNC_CONFIG);
@@ -62,7 +68,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv): { provider: Provider; con
   }
   const config = parseConfig(raw, 'SCIM_SYNC_CONFIG');
   const provider = r.data.SCIM_SYNC_PROVIDER;
-  if (!config.providers[provider]) throw new ConfigError(`SCIM_SYNC_CONFIG has no providers.${provider} section`);
+  if (!config.providers[provider])
+    throw new ConfigError(`SCIM_SYNC_CONFIG has no providers.${provider} section`);
   return {
     provider,
     config,
@@ -83,8 +90,8 @@ export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): Deps {
     metrics: makeMetrics(provider),
     blobs: bucket ? new S3BlobStore(new S3Client({}), bucket) : new DirBlobStore(blobDir!),
     identityStore: (rps) => {
-      let c = clients.get(rps);
-      if (!c) clients.set(rps, (c = makeIdentityStoreClient({ rps })));
+      const c = clients.get(rps) ?? makeIdentityStoreClient({ rps });
+      clients.set(rps, c);
       return c;
     },
     secrets: new SecretsManagerClient({}),
@@ -97,7 +104,9 @@ export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): Deps {
  * Wraps a handler factory into a Lambda handler whose deps are built on first use, so importing the
  * module has no side effects (tests and the local runner call the factory with their own deps).
  */
-export function lambdaHandler<E, R>(factory: (deps: Deps) => (event: E) => Promise<R>): (event: E) => Promise<R> {
+export function lambdaHandler<E, R>(
+  factory: (deps: Deps) => (event: E) => Promise<R>,
+): (event: E) => Promise<R> {
   let fn: ((event: E) => Promise<R>) | undefined;
   return (event) => {
     fn ??= factory(depsFromEnv());
