@@ -75,8 +75,10 @@ export interface RunOptions {
   /** Pause of every ASL Retry in local runs (the definition's own intervals are seconds to minutes). */
   retryPauseMs?: number;
   onProgress?: (e: ProgressEvent) => void;
-  /** Replace a Task's handler (tests simulate a Lambda that dies). Receives the real one. */
+  /** Wrap a Task's handler (tests count invocations or simulate a Lambda that dies). Receives the real one. */
   wrapTask?: (state: string, real: TaskFn) => TaskFn;
+  /** The handlers' clock (tests move it forward to expire a plan). */
+  now?: () => Date;
 }
 
 const TASK_STATES = {
@@ -111,7 +113,7 @@ export class LocalRunner {
   constructor(
     readonly env: LocalEnvironment,
     readonly blobDir: string,
-    private readonly defaults: Pick<RunOptions, 'retryPauseMs' | 'onProgress'> = {},
+    private readonly defaults: Pick<RunOptions, 'retryPauseMs' | 'onProgress' | 'now'> = {},
   ) {
     const endpoint = env.aws.endpoint;
     const credentials = LOCAL_CREDENTIALS;
@@ -147,7 +149,7 @@ export class LocalRunner {
     throw new Error(`no local state machine ${stateMachineArn}`);
   }
 
-  private deps(provider: Provider, logs: string[], metrics: unknown[]): Deps {
+  private deps(provider: Provider, logs: string[], metrics: unknown[], now: () => Date): Deps {
     const { config, emulator } = this.env;
     const sinkLog = (line: string) => {
       logs.push(line);
@@ -184,7 +186,7 @@ export class LocalRunner {
       },
       secrets: this.clients.secrets,
       sfn: this.clients.sfn,
-      now: () => new Date(),
+      now,
       sourceOptions:
         provider === 'github'
           ? { retry: { retryBaseMs: 50, rateLimitUnitMs: 50, graphqlMinIntervalMs: 0 } }
@@ -279,7 +281,7 @@ export class LocalRunner {
     const t0 = performance.now();
     const logs: string[] = [];
     const metrics: unknown[] = [];
-    const deps = this.deps(record.provider, logs, metrics);
+    const deps = this.deps(record.provider, logs, metrics, opts.now ?? this.defaults.now ?? (() => new Date()));
     const onProgress = opts.onProgress ?? this.defaults.onProgress;
     const handlers: Record<string, TaskFn> = {};
     for (const [state, factory] of Object.entries(TASK_STATES)) {

@@ -1,0 +1,139 @@
+/**
+ * End to end: statemachines/sync.asl.json executed locally (aws-local-stepfunctions) over the real
+ * handlers, SDK clients, Identity Store emulator, fake GitHub and fake Graph.
+ */
+import type { GithubFixture } from '../../local/github';
+import { generateGithubFixture } from '../../local/github';
+import type { SeedFile } from '../../local/identitystore';
+import type { RunSummary } from '../../lambdas/handlers/report';
+import { githubGroupDescription } from '../../lambdas/core/ownership';
+import { type Local, startLocal, testConfig } from '../support/local';
+
+const ORG = 'example-org';
+const MARKER = githubGroupDescription(ORG);
+
+function org(teams: Record<string, string[]>): GithubFixture {
+  const logins = [...new Set(Object.values(teams).flat())];
+  return {
+    organisation: ORG,
+    teams: Object.entries(teams).map(([slug, members]) => ({ slug, name: slug, members })),
+    users: logins.map((login) => ({ login })),
+  };
+}
+
+/** The GitHub-owned part of a dump: { group: sorted members }. */
+function githubView(dump: Required<SeedFile>) {
+  const view: Record<string, string[]> = {};
+  for (const g of dump.groups.filter((x) => x.Description === MARKER)) {
+    view[g.DisplayName] = dump.memberships.filter((m) => m.group === g.DisplayName).map((m) => m.user);
+  }
+  return view;
+}
+
+const small = generateGithubFixture({ organisation: ORG, teams: 6, users: 40, membersPerTeam: 12 });
+const expectedView = (f: GithubFixture) =>
+  Object.fromEntries(f.teams.map((t) => [t.slug, [...new Set(t.members.map((m) => `${m.toLowerCase()}@example.com`))].sort()]));
+
+let local: Local | undefined;
+afterEach(async () => {
+  await local?.close();
+  local = undefined;
+});
+
+const github = (patch = {}) => testConfig(['github'], patch);
+
+describe('the state machine, run locally', () => {
+  it('initial sync, then a no-op resync with zero writes; input {} accepted', async () => {
+    local = await startLocal({ config: github({ batchSize: 25 }), fixtures: { github: small } });
+    const first = await local.runner.run('github', { input: {} });
+    expect(first.execution.status).toBe('SUCCEEDED');
+    const summary = first.output as RunSummary;
+    expect(summary.applied).toEqual({ done: summary.plan.total, alreadyDone: 0, conflicts: 0, failed: 0 });
+    expect(githubView(local.env.emulator.dump())).toEqual(expectedView(small));
+
+    local.env.emulator.resetCounts();
+    const second = await local.runner.run('github');
+    expect(second.execution.status).toBe('SUCCEEDED');
+    expect((second.output as RunSummary).plan.total).toBe(0);
+    expect(local.writes()).toBe(0);
+  });
+
+  it('applies churn: joiners, leavers, a deleted team', async () => {
+    local = await startLocal({ config: github(), fixtures: { github: org({ web: ['ann', 'bob'], api: ['bob', 'cy'], old: ['cy'] }) } });
+    expect((await local.runner.run('github')).execution.status).toBe('SUCCEEDED');
+    const seed = local.env.emulator.dump();
+    await local.close();
+    const next = org({ web: ['ann', 'dee'], api: ['bob'] });
+    local = await startLocal({ config: github(), fixtures: { github: next }, seed });
+    const r = await local.runner.run('github');
+    expect(r.execution.status).toBe('SUCCEEDED');
+    expect((r.output as RunSummary).plan).toMatchObject({ createUsers: 1, deleteUsers: 1, deleteGroups: 1, addMembers: 1, removeMembers: 1 });
+    expect((r.output as RunSummary).changes).toEqual(
+      expect.arrayContaining(['add dee@example.com to web', 'remove bob@example.com from web', 'delete user cy@example.com (no longer in the source)']),
+    );
+    expect(githubView(local.env.emulator.dump())).toEqual(expectedView(next));
+  });
+
+  it('a dry run writes nothing and puts the plan in its output', async () => {
+    local = await startLocal({ config: github(), fixtures: { github: org({ web: ['ann', 'bob'] }) } });
+    const r = await local.runner.run('github', { input: { dryRun: true } });
+    expect(r.execution.status).toBe('SUCCEEDED');
+    expect(local.writes()).toBe(0);
+    const s = r.output as RunSummary;
+    expect(s.outcome).toBe('dry-run');
+    expect(s.plan).toMatchObject({ createUsers: 2, createGroups: 1, addMembers: 2, total: 5 });
+    expect(s.changes).toEqual([
+      'create group web',
+      'create user ann@example.com',
+      'create user bob@example.com',
+      'add ann@example.com to web',
+      'add bob@example.com to web',
+    ]);
+    // The Map states never ran.
+    expect(r.events.some((e) => e.type === 'StateEntered' && (e.state as { name: string }).name === 'ApplyCreates')).toBe(false);
+  });
+
+  it('unknown input fields are rejected with InputValidationError before anything is read', async () => {
+    local = await startLocal({ config: github(), fixtures: { github: small } });
+    const r = await local.runner.run('github', { input: { dryrun: true } });
+    expect(r.execution.status).toBe('FAILED');
+    expect(r.execution.error).toBe('InputValidationError');
+    expect(r.execution.cause).toMatch(/dryrun/);
+    expect(local.env.github!.total()).toBe(0);
+    expect(local.env.emulator.counts().ListUsers.received).toBe(0);
+  });
+
+  it('the deletion guard stops a mass deletion with zero writes, and allowMassDeletion lets it through', async () => {
+    local = await startLocal({ config: github(), fixtures: { github: small } });
+    expect((await local.runner.run('github')).execution.status).toBe('SUCCEEDED');
+    const seed = local.env.emulator.dump();
+    await local.close();
+    // The organisation now shows one team of two: most users would go.
+    local = await startLocal({ config: github(), fixtures: { github: org({ 'team-0000': ['user-00000', 'user-00001'] }) }, seed });
+    local.env.emulator.resetCounts();
+    const r = await local.runner.run('github');
+    expect(r.execution.status).toBe('FAILED');
+    expect(r.execution.error).toBe('DeletionGuardError');
+    expect(r.execution.cause).toMatch(/owned users/);
+    expect(local.writes()).toBe(0);
+    const forced = await local.runner.run('github', { input: { allowMassDeletion: true } });
+    expect(forced.execution.status).toBe('SUCCEEDED');
+    expect((forced.output as RunSummary).warnings.join()).toMatch(/deletion guard overridden/);
+  });
+
+  it('converges under a throttling storm (30% of Identity Store calls throttled) with no duplicates', async () => {
+    local = await startLocal({
+      config: github({ batchSize: 30 }),
+      fixtures: { github: small },
+      faults: { rate: 0.3, error: 'ThrottlingException', seed: 3 },
+    });
+    const r = await local.runner.run('github');
+    expect(r.execution.status).toBe('SUCCEEDED');
+    const c = local.env.emulator.counts();
+    expect(c.CreateUser.faulted + c.CreateGroupMembership.faulted).toBeGreaterThan(20);
+    expect(c.CreateUser.succeeded).toBe(40);
+    expect(c.CreateGroupMembership.succeeded).toBe(Object.values(expectedView(small)).flat().length);
+    local.env.emulator.setFaults(undefined);
+    expect(githubView(local.env.emulator.dump())).toEqual(expectedView(small));
+  });
+});
