@@ -1,0 +1,88 @@
+/**
+ * Synthesizes the app (infra/build.ts, exactly what infra/app.ts runs) with a test configuration.
+ * Bundling is skipped unless asked for (esbuild-bundling 14 functions takes a while): only the
+ * bundling test pays for it.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { buildApp } from '../../infra/build';
+import type { ScimSyncStack } from '../../infra/stack';
+
+export const TEST_CONFIG = {
+  identityStoreId: 'd-1234567890',
+  region: 'eu-west-2',
+  alarmEmails: ['identity-team@example.com', 'oncall@example.com'],
+  providers: {
+    github: {
+      organisation: 'example-org',
+      secretName: 'aws_saml',
+      userNameSuffix: '@example.com',
+    },
+    entra: {
+      secretName: 'entra_id_aws_connectivity_details',
+    },
+  },
+};
+
+export interface Synth {
+  app: App;
+  stack: ScimSyncStack;
+  assembly: CloudAssembly;
+  template: Template;
+  /** The template as plain JSON. */
+  json: {
+    Resources: Record<
+      string,
+      { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }
+    >;
+  };
+}
+
+export function synth(
+  config: unknown = TEST_CONFIG,
+  opts: { bundle?: boolean; context?: Record<string, unknown> } = {},
+): Synth {
+  const outdir = mkdtempSync(join(tmpdir(), 'scim-sync-cdk-'));
+  const app = new App({
+    outdir,
+    context: {
+      scimSync: config,
+      ...(opts.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
+      ...opts.context,
+    },
+  });
+  const stack = buildApp(app);
+  const assembly = app.synth();
+  const json = assembly.getStackArtifact(stack.artifactId).template;
+  return { app, stack, assembly, template: Template.fromJSON(json), json };
+}
+
+/** The validation report the synth wrote into the cloud assembly (cdk-nag findings are in it). */
+export function validationReport(assembly: CloudAssembly): {
+  pluginReports: {
+    pluginName: string;
+    conclusion: string;
+    violations: { ruleName: string; severity: string }[];
+  }[];
+} {
+  return JSON.parse(readFileSync(join(assembly.directory, 'validation-report.json'), 'utf8'));
+}
+
+/** Logical ids of the resources of a type whose id starts with a prefix. */
+export function logicalIds(s: Synth, type: string, prefix = ''): string[] {
+  return Object.entries(s.json.Resources)
+    .filter(([id, r]) => r.Type === type && id.startsWith(prefix))
+    .map(([id]) => id)
+    .sort();
+}
+
+/** The one logical id of a construct's CloudFormation resource. */
+export function idOf(s: Synth, construct: { node: { defaultChild?: unknown } } | unknown): string {
+  const c = construct as { node: { defaultChild?: unknown } };
+  const child = (c.node.defaultChild ?? construct) as import('aws-cdk-lib').CfnElement;
+  return s.stack.getLogicalId(child);
+}
