@@ -32,7 +32,9 @@ function githubView(dump: Required<SeedFile>) {
 
 const small = generateGithubFixture({ organisation: ORG, teams: 6, users: 40, membersPerTeam: 12 });
 const expectedView = (f: GithubFixture) =>
-  Object.fromEntries(f.teams.map((t) => [t.slug, [...new Set(t.members.map((m) => `${m.toLowerCase()}@example.com`))].sort()]));
+  Object.fromEntries(
+    f.teams.map((t) => [t.slug, [...new Set(t.members.map((m) => `${m.toLowerCase()}@example.com`))].sort()]),
+  );
 
 let local: Local | undefined;
 afterEach(async () => {
@@ -59,7 +61,10 @@ describe('the state machine, run locally', () => {
   });
 
   it('applies churn: joiners, leavers, a deleted team', async () => {
-    local = await startLocal({ config: github(), fixtures: { github: org({ web: ['ann', 'bob'], api: ['bob', 'cy'], old: ['cy'] }) } });
+    local = await startLocal({
+      config: github(),
+      fixtures: { github: org({ web: ['ann', 'bob'], api: ['bob', 'cy'], old: ['cy'] }) },
+    });
     expect((await local.runner.run('github')).execution.status).toBe('SUCCEEDED');
     const seed = local.env.emulator.dump();
     await local.close();
@@ -67,9 +72,19 @@ describe('the state machine, run locally', () => {
     local = await startLocal({ config: github(), fixtures: { github: next }, seed });
     const r = await local.runner.run('github');
     expect(r.execution.status).toBe('SUCCEEDED');
-    expect((r.output as RunSummary).plan).toMatchObject({ createUsers: 1, deleteUsers: 1, deleteGroups: 1, addMembers: 1, removeMembers: 1 });
+    expect((r.output as RunSummary).plan).toMatchObject({
+      createUsers: 1,
+      deleteUsers: 1,
+      deleteGroups: 1,
+      addMembers: 1,
+      removeMembers: 1,
+    });
     expect((r.output as RunSummary).changes).toEqual(
-      expect.arrayContaining(['add dee@example.com to web', 'remove bob@example.com from web', 'delete user cy@example.com (no longer in the source)']),
+      expect.arrayContaining([
+        'add dee@example.com to web',
+        'remove bob@example.com from web',
+        'delete user cy@example.com (no longer in the source)',
+      ]),
     );
     expect(githubView(local.env.emulator.dump())).toEqual(expectedView(next));
   });
@@ -90,7 +105,11 @@ describe('the state machine, run locally', () => {
       'add bob@example.com to web',
     ]);
     // The Map states never ran.
-    expect(r.events.some((e) => e.type === 'StateEntered' && (e.state as { name: string }).name === 'ApplyCreates')).toBe(false);
+    expect(
+      r.events.some(
+        (e) => e.type === 'StateEntered' && (e.state as { name: string }).name === 'ApplyCreates',
+      ),
+    ).toBe(false);
   });
 
   it('unknown input fields are rejected with InputValidationError before anything is read', async () => {
@@ -109,7 +128,11 @@ describe('the state machine, run locally', () => {
     const seed = local.env.emulator.dump();
     await local.close();
     // The organisation now shows one team of two: most users would go.
-    local = await startLocal({ config: github(), fixtures: { github: org({ 'team-0000': ['user-00000', 'user-00001'] }) }, seed });
+    local = await startLocal({
+      config: github(),
+      fixtures: { github: org({ 'team-0000': ['user-00000', 'user-00001'] }) },
+      seed,
+    });
     local.env.emulator.resetCounts();
     const r = await local.runner.run('github');
     expect(r.execution.status).toBe('FAILED');

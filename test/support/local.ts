@@ -3,7 +3,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConfigInput } from '../../lambdas/core/config';
-import { type LocalEnvironment, type LocalEnvironmentOptions, loadConfigInput, startLocalEnvironment } from '../../local/environment';
+import {
+  type LocalEnvironment,
+  type LocalEnvironmentOptions,
+  loadConfigInput,
+  startLocalEnvironment,
+} from '../../local/environment';
 import { WRITE_OPERATIONS } from '../../local/identitystore';
 import { LocalRunner } from '../../local/runner';
 
@@ -20,13 +25,20 @@ export interface Local {
 export function testConfig(providers: ('github' | 'entra')[], patch: Partial<ConfigInput> = {}): ConfigInput {
   const base = structuredClone(loadConfigInput());
   const picked = Object.fromEntries(providers.map((p) => [p, base.providers[p]]));
-  return { ...base, ...patch, providers: { ...picked, ...(patch.providers ?? {}) } as ConfigInput['providers'] };
+  return {
+    ...base,
+    ...patch,
+    providers: { ...picked, ...(patch.providers ?? {}) } as ConfigInput['providers'],
+  };
 }
 
 export async function startLocal(opts: LocalEnvironmentOptions = {}, retryPauseMs = 20): Promise<Local> {
   const env = await startLocalEnvironment(opts);
   const blobDir = mkdtempSync(join(tmpdir(), 'scim-sync-e2e-'));
-  const runner = new LocalRunner(env, blobDir, { retryPauseMs });
+  const runner = new LocalRunner(env, blobDir, {
+    retryPauseMs,
+    identityStoreRetry: { maxAttempts: 6, baseMs: 5, maxMs: 100 },
+  });
   return {
     env,
     runner,
