@@ -125,7 +125,8 @@ export class StepFunction extends Construct {
       timeout: Duration.seconds(spec.timeoutSeconds),
       role: this.role,
       logGroup: this.logGroup,
-      environment: props.environment,
+      // Stack traces point into lambdas/ (the bundle ships its source map).
+      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
       bundling: {
         forceDockerBundling: false,
         externalModules: [],

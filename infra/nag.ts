@@ -3,6 +3,7 @@
  * about (never stack-wide), with the reason. Anything else fails the synth.
  */
 import { Stack, Validations } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
 import { STEPS } from './asl';
@@ -50,7 +51,7 @@ export function acknowledgeFindings(shared: SharedResources, syncs: ProviderSync
     for (const step of STEPS) {
       const f = sync.functions[step];
       ack(f.fn, 'AwsSolutions-L1', REASONS.L1);
-      if (S3_ACCESS[step]) ack(f.role, bucketPrefixFinding(shared.bucket, sync.provider), REASONS.S3Prefix);
+      if (S3_ACCESS[step]) ack(policyOf(f.role), bucketPrefixFinding(shared.bucket, sync.provider), REASONS.S3Prefix);
       if (step === 'FetchTarget' || step === 'ApplyBatch') {
         for (const kind of ['user', 'group', 'membership']) {
           ack(
@@ -61,7 +62,7 @@ export function acknowledgeFindings(shared: SharedResources, syncs: ProviderSync
         }
       }
     }
-    ack(sync.stateMachine.role, 'AwsSolutions-IAM5[Resource::*]', REASONS.StepFunctionsDelivery);
+    ack(policyOf(sync.stateMachine.role as iam.Role), 'AwsSolutions-IAM5[Resource::*]', REASONS.StepFunctionsDelivery);
     ack(sync.deadLetterQueue, 'AwsSolutions-SQS3', REASONS.SQS3);
   }
 }

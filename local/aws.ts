@@ -25,7 +25,13 @@ interface Secret {
   versions: SecretVersion[];
 }
 
-export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
+export type ExecutionStatus =
+  | 'RUNNING'
+  | 'SUCCEEDED'
+  | 'FAILED'
+  | 'TIMED_OUT'
+  | 'ABORTED'
+  | 'PENDING_REDRIVE';
 
 export interface LocalExecution {
   executionArn: string;
@@ -63,7 +69,10 @@ export interface LocalAwsOptions {
 export class LocalAws {
   readonly secrets = new Map<string, Secret>();
   readonly executions = new Map<string, LocalExecution>();
-  readonly stateMachines = new Map<string, { name: string; arn: string; definition: string; creationDate: Date }>();
+  readonly stateMachines = new Map<
+    string,
+    { name: string; arn: string; definition: string; creationDate: Date }
+  >();
   readonly calls: Record<string, number> = {};
   private server?: LocalServer;
   constructor(private readonly opts: LocalAwsOptions = {}) {}
@@ -74,7 +83,9 @@ export class LocalAws {
   }
 
   async start(): Promise<this> {
-    this.server = await listen((req, res, body) => this.handle(req, res, body), { port: this.opts.port ?? 0 });
+    this.server = await listen((req, res, body) => this.handle(req, res, body), {
+      port: this.opts.port ?? 0,
+    });
     return this;
   }
 
@@ -94,7 +105,11 @@ export class LocalAws {
     let s = this.secrets.get(name);
     if (!s) {
       const suffix = randomBytes(3).toString('hex');
-      s = { name, arn: `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:${name}-${suffix}`, versions: [] };
+      s = {
+        name,
+        arn: `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:${name}-${suffix}`,
+        versions: [],
+      };
       this.secrets.set(name, s);
     }
     s.versions.push({ versionId: randomUUID(), value, created: new Date() });
@@ -111,7 +126,8 @@ export class LocalAws {
     const target = String(req.headers['x-amz-target'] ?? '');
     const [service, op = ''] = target.split('.');
     this.calls[target] = (this.calls[target] ?? 0) + 1;
-    const contentType = service === 'secretsmanager' ? 'application/x-amz-json-1.1' : 'application/x-amz-json-1.0';
+    const contentType =
+      service === 'secretsmanager' ? 'application/x-amz-json-1.1' : 'application/x-amz-json-1.0';
     try {
       const input = body.length ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
       let out: unknown;
@@ -120,8 +136,14 @@ export class LocalAws {
       else throw new AwsError('UnknownOperationException', `unknown target ${target}`);
       sendJson(res, 200, out, { 'content-type': contentType, 'x-amzn-requestid': randomUUID() });
     } catch (err) {
-      const e = err instanceof AwsError ? err : new AwsError('InternalServerError', (err as Error).message, 500);
-      sendJson(res, e.status, { __type: e.type, message: e.message }, { 'content-type': contentType, 'x-amzn-errortype': e.type });
+      const e =
+        err instanceof AwsError ? err : new AwsError('InternalServerError', (err as Error).message, 500);
+      sendJson(
+        res,
+        e.status,
+        { __type: e.type, message: e.message },
+        { 'content-type': contentType, 'x-amzn-errortype': e.type },
+      );
     }
   }
 
@@ -134,7 +156,11 @@ export class LocalAws {
     if (op === 'GetSecretValue') {
       const s = this.findSecret(String(input.SecretId ?? ''));
       const v = input.VersionId ? s.versions.find((x) => x.versionId === input.VersionId) : s.versions.at(-1);
-      if (!v) throw new AwsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret value for VersionId.");
+      if (!v)
+        throw new AwsError(
+          'ResourceNotFoundException',
+          "Secrets Manager can't find the specified secret value for VersionId.",
+        );
       return {
         ARN: s.arn,
         Name: s.name,
@@ -181,19 +207,37 @@ export class LocalAws {
         };
       case 'DescribeStateMachine': {
         const m = this.stateMachines.get(String(input.stateMachineArn));
-        if (!m) throw new AwsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${String(input.stateMachineArn)}'`);
-        return { stateMachineArn: m.arn, name: m.name, definition: m.definition, type: 'STANDARD', status: 'ACTIVE', creationDate: epoch(m.creationDate), roleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/local` };
+        if (!m)
+          throw new AwsError(
+            'StateMachineDoesNotExist',
+            `State Machine Does Not Exist: '${String(input.stateMachineArn)}'`,
+          );
+        return {
+          stateMachineArn: m.arn,
+          name: m.name,
+          definition: m.definition,
+          type: 'STANDARD',
+          status: 'ACTIVE',
+          creationDate: epoch(m.creationDate),
+          roleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/local`,
+        };
       }
       case 'ListExecutions': {
         const arn = String(input.stateMachineArn ?? '');
-        if (!this.stateMachines.has(arn)) throw new AwsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
+        if (!this.stateMachines.has(arn))
+          throw new AwsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
         const all = [...this.executions.values()]
-          .filter((x) => x.stateMachineArn === arn && (!input.statusFilter || x.status === input.statusFilter))
+          .filter(
+            (x) => x.stateMachineArn === arn && (!input.statusFilter || x.status === input.statusFilter),
+          )
           .sort((a, b) => b.startDate.getTime() - a.startDate.getTime());
         const start = input.nextToken ? Number(input.nextToken) : 0;
         const size = Number(input.maxResults ?? 100) || 100;
         const page = all.slice(start, start + size);
-        return { executions: page.map(listItem), ...(start + size < all.length ? { nextToken: String(start + size) } : {}) };
+        return {
+          executions: page.map(listItem),
+          ...(start + size < all.length ? { nextToken: String(start + size) } : {}),
+        };
       }
       case 'DescribeExecution': {
         const x = this.execution(input.executionArn);
@@ -203,7 +247,9 @@ export class LocalAws {
           ...(x.output !== undefined ? { output: x.output } : {}),
           ...(x.error ? { error: x.error, cause: x.cause } : {}),
           redriveStatus: x.status === 'FAILED' ? 'REDRIVABLE' : 'NOT_REDRIVABLE',
-          ...(x.status === 'SUCCEEDED' ? { redriveStatusReason: 'Execution is SUCCEEDED and cannot be redriven' } : {}),
+          ...(x.status === 'SUCCEEDED'
+            ? { redriveStatusReason: 'Execution is SUCCEEDED and cannot be redriven' }
+            : {}),
         };
       }
       case 'GetExecutionHistory': {
@@ -211,12 +257,20 @@ export class LocalAws {
         const events = input.reverseOrder ? [...x.history].reverse() : x.history;
         const start = input.nextToken ? Number(input.nextToken) : 0;
         const size = Number(input.maxResults ?? 1000) || 1000;
-        return { events: events.slice(start, start + size), ...(start + size < events.length ? { nextToken: String(start + size) } : {}) };
+        return {
+          events: events.slice(start, start + size),
+          ...(start + size < events.length ? { nextToken: String(start + size) } : {}),
+        };
       }
       case 'StartExecution': {
-        if (!this.opts.onStart) throw new AwsError('UnknownOperationException', 'StartExecution is not available in this local session');
+        if (!this.opts.onStart)
+          throw new AwsError(
+            'UnknownOperationException',
+            'StartExecution is not available in this local session',
+          );
         const arn = String(input.stateMachineArn ?? '');
-        if (!this.stateMachines.has(arn)) throw new AwsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
+        if (!this.stateMachines.has(arn))
+          throw new AwsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
         const name = String(input.name ?? randomUUID());
         if ([...this.executions.values()].some((x) => x.stateMachineArn === arn && x.name === name)) {
           throw new AwsError('ExecutionAlreadyExists', `Execution Already Exists: '${name}'`);
@@ -229,7 +283,11 @@ export class LocalAws {
         if (x.status !== 'FAILED' && x.status !== 'TIMED_OUT' && x.status !== 'ABORTED') {
           throw new AwsError('ExecutionNotRedrivable', `Execution is ${x.status} and cannot be redriven`);
         }
-        if (!this.opts.onRedrive) throw new AwsError('UnknownOperationException', 'RedriveExecution is not available in this local session');
+        if (!this.opts.onRedrive)
+          throw new AwsError(
+            'UnknownOperationException',
+            'RedriveExecution is not available in this local session',
+          );
         await this.opts.onRedrive(x);
         return { redriveDate: epoch(x.redriveDate) };
       }

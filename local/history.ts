@@ -8,10 +8,19 @@ import type { LocalExecution } from './aws';
 type Event = Record<string, unknown> & { type: string; timestamp: number };
 type StateData = { name: string; type: string; input?: unknown; output?: unknown };
 
-export function toHistory(events: Event[], execution: Pick<LocalExecution, 'stateMachineArn'>): Record<string, unknown>[] {
+export function toHistory(
+  events: Event[],
+  execution: Pick<LocalExecution, 'stateMachineArn'>,
+): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
   const push = (type: string, timestamp: number, details: Record<string, unknown> = {}) => {
-    out.push({ id: out.length + 1, ...(out.length ? { previousEventId: out.length } : {}), timestamp: timestamp / 1000, type, ...details });
+    out.push({
+      id: out.length + 1,
+      ...(out.length ? { previousEventId: out.length } : {}),
+      timestamp: timestamp / 1000,
+      type,
+      ...details,
+    });
   };
   const json = (v: unknown) => JSON.stringify(v ?? null);
   for (const e of events) {
@@ -19,36 +28,60 @@ export function toHistory(events: Event[], execution: Pick<LocalExecution, 'stat
     switch (e.type) {
       case 'ExecutionStarted':
         push('ExecutionStarted', e.timestamp, {
-          executionStartedEventDetails: { input: json(e.input), roleArn: `${execution.stateMachineArn.replace(':states:', ':iam:')}-role` },
+          executionStartedEventDetails: {
+            input: json(e.input),
+            roleArn: `${execution.stateMachineArn.replace(':states:', ':iam:')}-role`,
+          },
         });
         break;
       case 'ExecutionSucceeded':
-        push('ExecutionSucceeded', e.timestamp, { executionSucceededEventDetails: { output: json(e.output) } });
+        push('ExecutionSucceeded', e.timestamp, {
+          executionSucceededEventDetails: { output: json(e.output) },
+        });
         break;
       case 'ExecutionFailed':
-        push('ExecutionFailed', e.timestamp, { executionFailedEventDetails: { error: e.Error, cause: String(e.Cause ?? '') } });
+        push('ExecutionFailed', e.timestamp, {
+          executionFailedEventDetails: { error: e.Error, cause: String(e.Cause ?? '') },
+        });
         break;
       case 'StateEntered':
-        push(`${st!.type}StateEntered`, e.timestamp, { stateEnteredEventDetails: { name: st!.name, input: json(st!.input) } });
+        push(`${st!.type}StateEntered`, e.timestamp, {
+          stateEnteredEventDetails: { name: st!.name, input: json(st!.input) },
+        });
         if (st!.type === 'Task') {
-          push('LambdaFunctionScheduled', e.timestamp, { lambdaFunctionScheduledEventDetails: { resource: st!.name, input: json(st!.input) } });
+          push('LambdaFunctionScheduled', e.timestamp, {
+            lambdaFunctionScheduledEventDetails: { resource: st!.name, input: json(st!.input) },
+          });
           push('LambdaFunctionStarted', e.timestamp);
         }
         break;
       case 'StateExited':
-        if (st!.type === 'Task') push('LambdaFunctionSucceeded', e.timestamp, { lambdaFunctionSucceededEventDetails: { output: json(st!.output) } });
-        push(`${st!.type}StateExited`, e.timestamp, { stateExitedEventDetails: { name: st!.name, output: json(st!.output) } });
+        if (st!.type === 'Task')
+          push('LambdaFunctionSucceeded', e.timestamp, {
+            lambdaFunctionSucceededEventDetails: { output: json(st!.output) },
+          });
+        push(`${st!.type}StateExited`, e.timestamp, {
+          stateExitedEventDetails: { name: st!.name, output: json(st!.output) },
+        });
         break;
       case 'StateRetried':
         // In AWS a retried Lambda task shows as a failure followed by a new schedule.
-        push('LambdaFunctionScheduled', e.timestamp, { lambdaFunctionScheduledEventDetails: { resource: st!.name, input: json(st!.input) } });
+        push('LambdaFunctionScheduled', e.timestamp, {
+          lambdaFunctionScheduledEventDetails: { resource: st!.name, input: json(st!.input) },
+        });
         push('LambdaFunctionStarted', e.timestamp);
         break;
       case 'StateFailed':
         if (st!.type === 'Task') {
-          push('LambdaFunctionFailed', e.timestamp, { lambdaFunctionFailedEventDetails: { error: e.Error, cause: String(e.Cause ?? '') } });
+          push('LambdaFunctionFailed', e.timestamp, {
+            lambdaFunctionFailedEventDetails: { error: e.Error, cause: String(e.Cause ?? '') },
+          });
         } else {
-          push(`${st!.type}StateFailed`, e.timestamp, { name: st!.name, error: e.Error, cause: String(e.Cause ?? '') });
+          push(`${st!.type}StateFailed`, e.timestamp, {
+            name: st!.name,
+            error: e.Error,
+            cause: String(e.Cause ?? ''),
+          });
         }
         break;
       case 'MapIterationStarted':

@@ -13,7 +13,7 @@ import type { BatchResultFile, ResultLine } from './apply-batch';
 import { keys, parseEvent, ReportEventSchema } from './contracts';
 
 /** How many changes, conflicts and failures the execution output lists by name. */
-export const REPORT_LINES = 50;
+export const REPORT_LINES = 200;
 
 export interface RunSummary {
   provider: string;

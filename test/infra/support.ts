@@ -51,6 +51,7 @@ export function synth(
     outdir,
     context: {
       scimSync: config,
+      'aws:cdk:enable-path-metadata': true, // as the CLI does: resources carry their construct path
       ...(opts.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
       ...opts.context,
     },
