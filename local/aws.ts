@@ -48,7 +48,13 @@ export interface LocalExecution {
   redriveDate?: Date;
   /** Step Functions history events (GetExecutionHistory shapes). */
   history: Record<string, unknown>[];
+  /** While the execution runs: its history so far (the runner sets it; `history` is set at the end). */
+  liveHistory?: () => Record<string, unknown>[];
 }
+
+/** Step Functions redrives an execution for 14 days after it stopped, with at most 25,000 history events. */
+export const REDRIVE_WINDOW_DAYS = 14;
+export const MAX_HISTORY_EVENTS = 25_000;
 
 class AwsError extends Error {
   constructor(
@@ -82,10 +88,9 @@ export class LocalAws {
     return this.server.url;
   }
 
-  async start(): Promise<this> {
-    this.server = await listen((req, res, body) => this.handle(req, res, body), {
-      port: this.opts.port ?? 0,
-    });
+  /** Listens on `port` (default: the constructor's, else a free one); after close(), may listen again. */
+  async start(port = this.opts.port ?? 0): Promise<this> {
+    this.server = await listen((req, res, body) => this.handle(req, res, body), { port });
     return this;
   }
 
@@ -183,6 +188,23 @@ export class LocalAws {
     return x;
   }
 
+  /** Whether Step Functions would redrive this execution, and if not, why (its redriveStatusReason). */
+  redriveStatus(x: LocalExecution, now = new Date()): { redrivable: boolean; reason?: string } {
+    if (x.status !== 'FAILED')
+      return { redrivable: false, reason: `Execution is ${x.status} and cannot be redriven` };
+    if (x.stopDate && now.getTime() - x.stopDate.getTime() > REDRIVE_WINDOW_DAYS * 86_400_000)
+      return {
+        redrivable: false,
+        reason: `Execution can no longer be redriven: the ${REDRIVE_WINDOW_DAYS}-day redrive period has passed`,
+      };
+    if (x.history.length >= MAX_HISTORY_EVENTS)
+      return {
+        redrivable: false,
+        reason: `Execution history has reached the limit of ${MAX_HISTORY_EVENTS} events and cannot be redriven`,
+      };
+    return { redrivable: true };
+  }
+
   private async stepFunctions(op: string, input: Record<string, unknown>): Promise<unknown> {
     const epoch = (d?: Date) => (d ? d.getTime() / 1000 : undefined);
     const listItem = (x: LocalExecution) => ({
@@ -241,20 +263,20 @@ export class LocalAws {
       }
       case 'DescribeExecution': {
         const x = this.execution(input.executionArn);
+        const redrive = this.redriveStatus(x);
         return {
           ...listItem(x),
           input: x.input,
           ...(x.output !== undefined ? { output: x.output } : {}),
           ...(x.error ? { error: x.error, cause: x.cause } : {}),
-          redriveStatus: x.status === 'FAILED' ? 'REDRIVABLE' : 'NOT_REDRIVABLE',
-          ...(x.status === 'SUCCEEDED'
-            ? { redriveStatusReason: 'Execution is SUCCEEDED and cannot be redriven' }
-            : {}),
+          redriveStatus: redrive.redrivable ? 'REDRIVABLE' : 'NOT_REDRIVABLE',
+          ...(redrive.reason ? { redriveStatusReason: redrive.reason } : {}),
         };
       }
       case 'GetExecutionHistory': {
         const x = this.execution(input.executionArn);
-        const events = input.reverseOrder ? [...x.history].reverse() : x.history;
+        const history = x.liveHistory?.() ?? x.history;
+        const events = input.reverseOrder ? [...history].reverse() : history;
         const start = input.nextToken ? Number(input.nextToken) : 0;
         const size = Number(input.maxResults ?? 1000) || 1000;
         return {
@@ -280,9 +302,10 @@ export class LocalAws {
       }
       case 'RedriveExecution': {
         const x = this.execution(input.executionArn);
-        if (x.status !== 'FAILED' && x.status !== 'TIMED_OUT' && x.status !== 'ABORTED') {
-          throw new AwsError('ExecutionNotRedrivable', `Execution is ${x.status} and cannot be redriven`);
-        }
+        // Locally only FAILED executions are redriven (the runner neither times out nor aborts runs).
+        const redrive = this.redriveStatus(x);
+        if (!redrive.redrivable)
+          throw new AwsError('ExecutionNotRedrivable', redrive.reason ?? 'not redrivable');
         if (!this.opts.onRedrive)
           throw new AwsError(
             'UnknownOperationException',

@@ -13,20 +13,42 @@ export function toHistory(
   execution: Pick<LocalExecution, 'stateMachineArn'>,
 ): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
+  // As in AWS, a state's events point back along that state's own chain (its Lambda's scheduling,
+  // start, failures and retries lead back to its StateEntered), so that concurrent branches and
+  // iterations can be told apart; every other event points to the one before it.
+  const lastOf = new Map<string, number>();
+  let key: string | undefined;
+  let entering = false;
   const push = (type: string, timestamp: number, details: Record<string, unknown> = {}) => {
+    const id = out.length + 1;
+    const previous = key && !entering ? (lastOf.get(key) ?? out.length) : out.length;
     out.push({
-      id: out.length + 1,
-      ...(out.length ? { previousEventId: out.length } : {}),
+      id,
+      ...(previous ? { previousEventId: previous } : {}),
       timestamp: timestamp / 1000,
       type,
       ...details,
     });
+    if (key) lastOf.set(key, id);
   };
   const json = (v: unknown) => JSON.stringify(v ?? null);
+  let starts = 0;
   for (const e of events) {
     const st = e.state as StateData | undefined;
+    key =
+      st && (e.type !== 'StateFailed' || st.type === 'Task')
+        ? `${st.name}#${String(e.index ?? '')}`
+        : undefined;
+    entering = e.type === 'StateEntered';
     switch (e.type) {
       case 'ExecutionStarted':
+        // The runner appends a redrive's events to the execution's: in AWS its start is ExecutionRedriven.
+        if (starts++ > 0) {
+          push('ExecutionRedriven', e.timestamp, {
+            executionRedrivenEventDetails: { redriveCount: starts - 1 },
+          });
+          break;
+        }
         push('ExecutionStarted', e.timestamp, {
           executionStartedEventDetails: {
             input: json(e.input),

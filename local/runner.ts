@@ -309,6 +309,8 @@ export class LocalRunner {
       context: record.context as never,
     });
     const events: Event[] = [];
+    // GetExecutionHistory answers from this while the execution runs (the CLI follows progress with it).
+    execution.liveHistory = () => toHistory([...record.events, ...events], execution);
     const totals = new Map<string, { done: number; total: number }>();
     const consume = (async () => {
       for await (const e of run.eventLogs as AsyncGenerator<Event>) {
@@ -351,6 +353,7 @@ export class LocalRunner {
     execution.stopDate = new Date();
     record.events.push(...events);
     execution.history = toHistory(record.events, execution);
+    delete execution.liveHistory;
     return {
       execution,
       ...(output !== undefined ? { output } : {}),
