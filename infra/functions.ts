@@ -21,8 +21,11 @@ export interface StepSpec {
   memoryMb: number;
   /** At most the TimeoutSeconds of the Task states that call it (checked against the ASL). */
   timeoutSeconds: number;
+  /** `{source}` stands for what the provider reads. */
   description: string;
 }
+
+const SOURCES: Record<Provider, string> = { github: 'GitHub organisation', entra: 'Entra ID tenant' };
 
 /**
  * Sizes: the fetch steps hold a whole snapshot and wait on paged APIs; ComputePlan diffs two
@@ -46,7 +49,7 @@ export const STEP_SPECS: Record<Step, StepSpec> = {
     entry: 'fetch-source',
     memoryMb: 1024,
     timeoutSeconds: 840,
-    description: 'Reads the whole source (GitHub organisation or Entra tenant) into a snapshot',
+    description: 'Reads the whole {source} into a snapshot',
   },
   FetchTarget: {
     entry: 'fetch-target',
@@ -114,7 +117,7 @@ export class StepFunction extends Construct {
     );
     this.fn = new NodejsFunction(this, 'Function', {
       functionName: name,
-      description: spec.description,
+      description: spec.description.replace('{source}', SOURCES[props.provider]),
       entry: join(REPO_ROOT, 'lambdas', 'handlers', `${spec.entry}.ts`),
       handler: 'handler',
       projectRoot: REPO_ROOT,

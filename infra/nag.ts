@@ -36,8 +36,12 @@ export const REASONS = {
     'DLQs named in an SQS redrive policy); a message in it raises the schedule-undelivered alarm.',
 };
 
+/** Acknowledges on the CloudFormation resource itself, so that nothing else inherits it. */
 const ack = (scope: IConstruct, id: string, reason: string) =>
-  Validations.of(scope).acknowledge({ id, reason });
+  Validations.of(scope.node.defaultChild ?? scope).acknowledge({ id, reason });
+
+/** The AWS::IAM::Policy that CDK made for a role's statements. */
+const policyOf = (role: iam.IRole): IConstruct => role.node.findChild('DefaultPolicy');
 
 /** The IAM5 finding id cdk-nag reports for `<bucket ARN>/<provider>/*`. */
 export function bucketPrefixFinding(bucket: s3.IBucket, provider: string): string {
@@ -51,18 +55,16 @@ export function acknowledgeFindings(shared: SharedResources, syncs: ProviderSync
     for (const step of STEPS) {
       const f = sync.functions[step];
       ack(f.fn, 'AwsSolutions-L1', REASONS.L1);
-      if (S3_ACCESS[step]) ack(policyOf(f.role), bucketPrefixFinding(shared.bucket, sync.provider), REASONS.S3Prefix);
+      const policy = policyOf(f.role);
+      if (S3_ACCESS[step]) ack(policy, bucketPrefixFinding(shared.bucket, sync.provider), REASONS.S3Prefix);
       if (step === 'FetchTarget' || step === 'ApplyBatch') {
         for (const kind of ['user', 'group', 'membership']) {
-          ack(
-            f.role,
-            `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:identitystore:::${kind}/*]`,
-            REASONS.IdentityStore,
-          );
+          const finding = `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:identitystore:::${kind}/*]`;
+          ack(policy, finding, REASONS.IdentityStore);
         }
       }
     }
-    ack(policyOf(sync.stateMachine.role as iam.Role), 'AwsSolutions-IAM5[Resource::*]', REASONS.StepFunctionsDelivery);
+    ack(policyOf(sync.stateMachine.role), 'AwsSolutions-IAM5[Resource::*]', REASONS.StepFunctionsDelivery);
     ack(sync.deadLetterQueue, 'AwsSolutions-SQS3', REASONS.SQS3);
   }
 }

@@ -42,16 +42,27 @@ export interface Synth {
   };
 }
 
-export function synth(
-  config: unknown = TEST_CONFIG,
-  opts: { bundle?: boolean; context?: Record<string, unknown> } = {},
-): Synth {
+export interface SynthOptions {
+  /** Bundle the functions with esbuild (slow); otherwise bundling is skipped. */
+  bundle?: boolean;
+  /**
+   * Run CDK's built-in CloudFormation template validation (on in `cdk synth`; it takes several
+   * seconds, so only the cdk-nag test file turns it on).
+   */
+  cfnValidation?: boolean;
+  context?: Record<string, unknown>;
+}
+
+export function synth(config: unknown = TEST_CONFIG, opts: SynthOptions = {}): Synth {
   const outdir = mkdtempSync(join(tmpdir(), 'scim-sync-cdk-'));
   const app = new App({
     outdir,
+    builtinCloudFormationValidation: opts.cfnValidation ?? false,
     context: {
       scimSync: config,
-      'aws:cdk:enable-path-metadata': true, // as the CLI does: resources carry their construct path
+      // As the CLI does: resources carry their construct path and asset location.
+      'aws:cdk:enable-path-metadata': true,
+      'aws:cdk:enable-asset-metadata': true,
       ...(opts.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
       ...opts.context,
     },
