@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { configFromContext, rawConfigFromContext } from '../../infra/config';
+import { ConfigSchema, EntraConfigSchema, GithubConfigSchema } from '../../lambdas/core/config';
 import { ConfigError } from '../../lambdas/core/errors';
 import { TEST_CONFIG } from './support';
 
@@ -149,5 +150,47 @@ describe('--context overrides', () => {
       'scimSync.providers.entra.secretName': 'entra',
     }) as { providers: Record<string, unknown> };
     expect(raw.providers.entra).toEqual({ secretName: 'entra' });
+  });
+});
+
+describe('docs/configuration.md', () => {
+  const doc = readFileSync(join(ROOT, 'docs', 'configuration.md'), 'utf8');
+  /** The table rows of one section: `| \`key\` | ...`. */
+  const keysIn = (heading: string) => {
+    const start = doc.indexOf(`\n## ${heading}\n`);
+    const end = doc.indexOf('\n## ', start + 1);
+    const section = doc.slice(start, end === -1 ? undefined : end);
+    return [...section.matchAll(/^\| `(\w+)` \|/gm)].map((m) => m[1]).sort();
+  };
+
+  test.each([
+    ['Top level', ConfigSchema.shape],
+    ['`providers.github`', GithubConfigSchema.shape],
+    ['`providers.entra`', EntraConfigSchema.shape],
+  ])('documents every key of %s, and no other', (heading, shape) => {
+    expect(keysIn(heading)).toEqual(Object.keys(shape).sort());
+  });
+
+  test('documents both secret formats and the permissions they need', () => {
+    for (const key of [
+      'github_token',
+      'github_app_id',
+      'github_app_private_key',
+      'github_app_installation_id',
+    ]) {
+      expect(doc).toContain(`"${key}"`);
+    }
+    for (const key of ['tenant_id', 'client_id', 'client_secret', 'client_secret_expires_at']) {
+      expect(doc).toContain(`"${key}"`);
+    }
+    for (const permission of [
+      'read:org',
+      'admin:org',
+      'Members (read)',
+      'GroupMember.Read.All',
+      'User.Read.All',
+    ]) {
+      expect(doc).toContain(permission);
+    }
   });
 });
