@@ -11,6 +11,19 @@ commands:
       run the real state machine on this machine against the local stand-ins
   demo
       what \`npm start\` runs: both providers synced locally twice into one emulated Identity Store
+
+on AWS (the deployed scim-sync-<provider> state machines; region and credentials from the usual AWS
+environment, or --region / --profile; --endpoint URL for a local stand-in, --json for machines):
+  start <github|entra> [--dry-run] [--allow-mass-deletion] [--wait]
+      start a run; prints the console link; --wait follows it and ends with the summary
+  plan <github|entra>
+      a dry run, then its changes as a table
+  status [github|entra] [--limit N]
+      the last runs: outcome, duration, counts, and where and why failed runs failed
+  redrive <execution-arn | latest> [--provider P] [--wait] [--force]
+      re-drive a failed run from the state that failed (or say why it cannot be)
+  local-aws [--port P] [--config FILE] [--seed FILE]
+      local mode for the commands above: prints {"endpoint","region"} for --endpoint when ready
 `;
 
 // Local tooling runs on Node 20; the Lambdas run on nodejs22.x.
@@ -28,6 +41,26 @@ export async function main(argv: string[]): Promise<number> {
     case 'sync': {
       const { syncCommand } = require('./sync') as typeof import('./sync');
       return syncCommand(rest);
+    }
+    case 'start': {
+      const { startCommand } = require('./aws/start') as typeof import('./aws/start');
+      return startCommand(rest);
+    }
+    case 'plan': {
+      const { planCommand } = require('./aws/start') as typeof import('./aws/start');
+      return planCommand(rest);
+    }
+    case 'status': {
+      const { statusCommand } = require('./aws/status') as typeof import('./aws/status');
+      return statusCommand(rest);
+    }
+    case 'redrive': {
+      const { redriveCommand } = require('./aws/redrive') as typeof import('./aws/redrive');
+      return redriveCommand(rest);
+    }
+    case 'local-aws': {
+      const { localAwsCommand } = require('./aws/local-aws') as typeof import('./aws/local-aws');
+      return localAwsCommand(rest);
     }
     case 'demo': {
       const { demoCommand } = require('./demo') as typeof import('./demo');

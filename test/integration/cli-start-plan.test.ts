@@ -1,0 +1,258 @@
+/**
+ * `scim-sync start`, `plan` and `local-aws` with the real @aws-sdk/client-sfn against the local Step
+ * Functions stand-in (--endpoint), which runs the real state machine over the local stand-ins.
+ */
+import type { SeedFile } from '../../local/identitystore';
+import { connect, executionName, explainAwsError, type Io } from '../../cli/aws/client';
+import { localAwsCommand } from '../../cli/aws/local-aws';
+import { parseChangeLine } from '../../cli/aws/render';
+import { planCommand, startCommand } from '../../cli/aws/start';
+import { type RunStatus, statusCommand } from '../../cli/aws/status';
+import type { RunSummary } from '../../lambdas/handlers/report';
+import { type Local, startLocal, testConfig } from '../support/local';
+
+function capture(isTTY = false): Io & { stdout: () => string; stderr: () => string } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    out: (s) => out.push(s),
+    err: (s) => err.push(s),
+    isTTY,
+    stdout: () => out.join(''),
+    stderr: () => err.join(''),
+  };
+}
+
+/** Two teams; cat is an Entra user already in the store (a conflict); former@ left (a deletion). */
+const org = {
+  organisation: 'example-org',
+  teams: [
+    { slug: 'web', name: 'web', members: ['ann', 'bob', 'cat'] },
+    { slug: 'ops', name: 'ops', members: ['bob'] },
+  ],
+  users: [{ login: 'ann', name: 'Ann Archer' }, { login: 'bob', name: 'Bob Baker' }, { login: 'cat' }],
+};
+const seed: SeedFile = {
+  users: [
+    { UserName: 'former@example.com', DisplayName: 'Former', Name: { GivenName: 'F', FamilyName: 'Ormer' } },
+    {
+      UserName: 'cat@example.com',
+      DisplayName: 'Cat',
+      Name: { GivenName: 'Cat', FamilyName: 'Entra' },
+      Emails: [{ Value: 'cat@example.com', Type: 'EntraId', Primary: true }],
+    },
+  ],
+  groups: [{ DisplayName: 'ops' }],
+  memberships: [{ group: 'ops', user: 'former@example.com' }],
+} as SeedFile;
+
+/** Resolves when the local execution is no longer running. */
+async function ended(executionArn: string): Promise<void> {
+  while (local.env.aws.executions.get(executionArn)?.status === 'RUNNING') await sleep(20);
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let local: Local;
+let endpoint: string[];
+beforeAll(async () => {
+  local = await startLocal({ config: testConfig(['github']), fixtures: { github: org }, seed });
+  endpoint = ['--endpoint', local.env.aws.endpoint, '--poll-ms', '20'];
+});
+afterAll(() => local.close());
+
+describe('scim-sync plan', () => {
+  it('shows the dry run of a known fixture as exact rows, with counts and conflicts, changing nothing', async () => {
+    const io = capture();
+    expect(await planCommand(['github', ...endpoint], io)).toBe(0);
+    const text = io.stdout();
+    const table = text.slice(text.indexOf('ACTION')).split('\n');
+    expect(table.slice(0, 10)).toEqual([
+      'ACTION        USER                GROUP  DETAIL',
+      'create group  -                   web',
+      'adopt group   -                   ops',
+      'create user   ann@example.com     -',
+      'create user   bob@example.com     -',
+      'add member    bob@example.com     ops',
+      'add member    ann@example.com     web',
+      'add member    bob@example.com     web',
+      'delete user   former@example.com  -',
+      expect.stringMatching(
+        /^conflict {6}cat@example\.com {5}- {6}user cat@example\.com belongs to the other provider/,
+      ),
+    ]);
+    expect(text).toContain('github plan: 8 changes (users +2 ~0 -1, groups +1 ~1 -0, members +3 -0)');
+    expect(text).toContain('1 conflicts: left alone');
+    expect(text).toMatch(/dry run plan-[\w-]+ of scim-sync-github: nothing will be changed/);
+    expect(local.writes()).toBe(0);
+  });
+
+  it('--json prints the rows only', async () => {
+    const io = capture();
+    expect(await planCommand(['github', '--json', ...endpoint], io)).toBe(0);
+    const rows = JSON.parse(io.stdout()) as { action: string; user: string; group: string }[];
+    expect(rows.slice(0, 8)).toEqual([
+      { action: 'create group', user: '', group: 'web' },
+      { action: 'adopt group', user: '', group: 'ops' },
+      { action: 'create user', user: 'ann@example.com', group: '' },
+      { action: 'create user', user: 'bob@example.com', group: '' },
+      { action: 'add member', user: 'bob@example.com', group: 'ops' },
+      { action: 'add member', user: 'ann@example.com', group: 'web' },
+      { action: 'add member', user: 'bob@example.com', group: 'web' },
+      { action: 'delete user', user: 'former@example.com', group: '' },
+    ]);
+    expect(rows[8]).toMatchObject({ action: 'conflict', user: 'cat@example.com', group: '' });
+    expect(rows).toHaveLength(9);
+  });
+
+  it('reads back every kind of change line', () => {
+    expect(parseChangeLine('remove ann@example.com from Access to prod')).toEqual({
+      action: 'remove member',
+      user: 'ann@example.com',
+      group: 'Access to prod',
+    });
+    expect(parseChangeLine('delete group old team (no longer in the source)')).toEqual({
+      action: 'delete group',
+      user: '',
+      group: 'old team',
+    });
+    expect(parseChangeLine('update user ann@example.com (displayName, emails)')).toMatchObject({
+      action: 'update user',
+      detail: 'displayName, emails',
+    });
+  });
+});
+
+describe('scim-sync start', () => {
+  it('--wait follows the run (progress bar on a terminal) to the end and prints the summary', async () => {
+    const io = capture(true);
+    expect(await startCommand(['github', '--wait', ...endpoint], io)).toBe(0);
+    const text = io.stdout();
+    expect(text).toMatch(
+      /started scim-sync-github execution manual-[\w-]+-\d{8}T\d{6}Z-[0-9a-f]{4} with input \{\}/,
+    );
+    const arn = /execution: (arn:aws:states:\S+)/.exec(text)?.[1];
+    expect(text).toContain(
+      `console:   https://eu-west-2.console.aws.amazon.com/states/home?region=eu-west-2#/v2/executions/details/${arn}`,
+    );
+    expect(text).toContain('\r\x1b[2K  '); // the redrawn progress line
+    expect(text).toContain('changed: users +2 ~0 -1, groups +1 ~1 -0, memberships +3 -0');
+    expect(text).toContain('users created: ann@example.com, bob@example.com');
+    expect(text).toContain('web: added ann@example.com, bob@example.com');
+    expect(text).toContain('users deleted (in no synced group any more): former@example.com');
+    expect(text).toMatch(/conflict \(left alone\): user cat@example\.com/);
+    expect(text).toMatch(/SUCCEEDED in \d+s/);
+    expect(io.stderr()).toBe('');
+    expect(local.env.emulator.dump().memberships).toHaveLength(3);
+  });
+
+  it('without --wait returns at once with the execution; --json prints the run summary', async () => {
+    const io = capture();
+    expect(await startCommand(['github', '--json', ...endpoint], io)).toBe(0);
+    const started = JSON.parse(io.stdout()) as { executionArn: string; name: string; console: string };
+    expect(started.executionArn).toContain(':execution:scim-sync-github:manual-');
+    await ended(started.executionArn); // a second run would stop with ConcurrentRunError
+    const json = capture();
+    expect(await startCommand(['github', '--dry-run', '--wait', '--json', ...endpoint], json)).toBe(0);
+    const summary = JSON.parse(json.stdout()) as RunSummary;
+    expect(summary.outcome).toBe('dry-run');
+    expect(summary.plan.total).toBe(0);
+  });
+
+  it('names the execution readably and validly', () => {
+    const name = executionName('manual', new Date('2026-03-04T05:06:07.890Z'));
+    expect(name).toMatch(/^manual-[A-Za-z0-9_-]+-20260304T050607Z-[0-9a-f]{4}$/);
+    expect(name.length).toBeLessThanOrEqual(80);
+  });
+});
+
+describe('helpful errors', () => {
+  it('a machine that is not deployed in the region', async () => {
+    const config = testConfig(['entra']);
+    const other = await startLocal({ config });
+    try {
+      const io = capture();
+      expect(await startCommand(['github', '--endpoint', other.env.aws.endpoint], io)).toBe(1);
+      expect(io.stderr()).toBe(
+        'error: no state machine scim-sync-github in eu-west-2 (eu-west-2 has scim-sync-entra): deployed in another region? Pass --region or set AWS_REGION; see docs/deploy.md\n',
+      );
+      const plan = capture();
+      expect(
+        await planCommand(['github', '--region', 'us-east-1', '--endpoint', other.env.aws.endpoint], plan),
+      ).toBe(1);
+      expect(plan.stderr()).toMatch(/^error: no state machine scim-sync-github in us-east-1/);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('an unknown provider, and no credentials', async () => {
+    const io = capture();
+    expect(await startCommand(['gitlab', ...endpoint], io)).toBe(1);
+    expect(io.stderr()).toBe('error: unknown provider gitlab: github or entra\n');
+    const keep = { ...process.env };
+    process.env.AWS_CONFIG_FILE = '/nonexistent/config';
+    process.env.AWS_SHARED_CREDENTIALS_FILE = '/nonexistent/credentials';
+    delete process.env.AWS_ACCESS_KEY_ID;
+    delete process.env.AWS_SECRET_ACCESS_KEY;
+    try {
+      const noCreds = capture();
+      expect(
+        await startCommand(['github', '--profile', 'nobody', '--endpoint', 'http://127.0.0.1:9'], noCreds),
+      ).toBe(1);
+      expect(noCreds.stderr()).toMatch(/^error: no AWS credentials: set AWS_PROFILE/);
+    } finally {
+      process.env = keep;
+    }
+    expect(explainAwsError(Object.assign(new Error('x'), { name: 'CredentialsProviderError' }))).toMatch(
+      /^no AWS credentials/,
+    );
+  });
+
+  it('nothing listening at the endpoint', async () => {
+    const aws = await connect({ endpoint: 'http://127.0.0.1:9' });
+    expect(aws.region).toBe('eu-west-2');
+    aws.client.destroy();
+    const io = capture();
+    expect(await startCommand(['github', '--endpoint', 'http://127.0.0.1:9'], io)).toBe(1);
+    expect(io.stderr()).toMatch(/cannot reach http:\/\/127\.0\.0\.1:9: is `scim-sync local-aws`/);
+  });
+});
+
+describe('scim-sync local-aws', () => {
+  it('serves both providers on the demo fixtures; start --wait runs against it', async () => {
+    const serve = capture();
+    let stop!: () => void;
+    const stopped = new Promise<void>((r) => {
+      stop = r;
+    });
+    const running = localAwsCommand(['--blob-dir', `${local.blobDir}/serve`], serve, stopped);
+    for (let i = 0; i < 200 && !serve.stdout().includes('\n'); i++)
+      await new Promise((r) => setTimeout(r, 25));
+    const ready = JSON.parse(serve.stdout()) as { endpoint: string; region: string; stateMachines: string[] };
+    expect(ready).toMatchObject({
+      region: 'eu-west-2',
+      stateMachines: ['scim-sync-github', 'scim-sync-entra'],
+    });
+    expect(ready.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const io = capture();
+    expect(await startCommand(['github', '--endpoint', ready.endpoint, '--poll-ms', '50'], io)).toBe(0);
+    // StartExecution answered while the run goes on in the background: status sees it running
+    const running1 = capture();
+    expect(await statusCommand(['github', '--json', '--endpoint', ready.endpoint], running1)).toBe(0);
+    const [first] = JSON.parse(running1.stdout()) as RunStatus[];
+    expect(first?.status).toBe('RUNNING');
+    for (let i = 0; i < 400; i++) {
+      const s = capture();
+      await statusCommand(['github', '--json', '--endpoint', ready.endpoint], s);
+      if ((JSON.parse(s.stdout()) as RunStatus[])[0]?.status !== 'RUNNING') break;
+      await sleep(50);
+    }
+    const waited = capture();
+    expect(
+      await startCommand(['github', '--wait', '--endpoint', ready.endpoint, '--poll-ms', '50'], waited),
+    ).toBe(0);
+    expect(waited.stdout()).toContain('(nothing to do: already in step)');
+    stop();
+    expect(await running).toBe(0);
+  });
+});
