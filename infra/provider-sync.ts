@@ -114,7 +114,6 @@ export class ProviderSync extends Construct {
       role,
       logs: { destination: executionLogs, level: sfn.LogLevel.ALL, includeExecutionData: false },
       tracingEnabled: true,
-      comment: `scim-sync: ${provider} into Identity Store ${config.identityStoreId}`,
     });
 
     this.deadLetterQueue = new sqs.Queue(this, 'ScheduleDeadLetterQueue', {
@@ -130,10 +129,11 @@ export class ProviderSync extends Construct {
         conditions: {
           StringEquals: {
             'aws:SourceAccount': stack.account,
+            // Scheduler presents the schedule group (not the schedule) as the source.
             'aws:SourceArn': stack.formatArn({
               service: 'scheduler',
-              resource: 'schedule',
-              resourceName: `default/${name}`,
+              resource: 'schedule-group',
+              resourceName: 'default',
             }),
           },
         },

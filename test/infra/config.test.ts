@@ -4,7 +4,7 @@
  * exits non-zero. No synthesis here.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -97,15 +97,17 @@ describe('configuration errors name the key', () => {
   });
 
   test('the CLI prints the key and exits non-zero (before bundling anything)', () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'scim-sync-cdk-'));
     const r = spawnSync(join(ROOT, 'node_modules', '.bin', 'tsx'), ['infra/app.ts'], {
       cwd: ROOT,
       encoding: 'utf8',
       env: {
         ...process.env,
-        CDK_OUTDIR: mkdtempSync(join(tmpdir(), 'scim-sync-cdk-')),
+        CDK_OUTDIR: outdir,
         CDK_CONTEXT_JSON: JSON.stringify({ scimSync: { ...TEST_CONFIG, identityStoreId: 'nope' } }),
       },
     });
+    rmSync(outdir, { recursive: true, force: true });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(
       'scim-sync: invalid cdk context "scimSync": identityStoreId: must be an Identity Store id',

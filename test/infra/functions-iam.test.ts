@@ -274,13 +274,7 @@ describe.each(PROVIDERS)('$provider step functions', ({ provider, secretName }) 
           Condition: {
             StringEquals: {
               'aws:SourceAccount': A,
-              'aws:SourceArn': join(
-                'arn:',
-                P,
-                ':scheduler:eu-west-2:',
-                A,
-                `:schedule/default/scim-sync-${provider}`,
-              ),
+              'aws:SourceArn': join('arn:', P, ':scheduler:eu-west-2:', A, ':schedule-group/default'),
             },
           },
         },

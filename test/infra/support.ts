@@ -3,7 +3,7 @@
  * Bundling is skipped unless asked for (esbuild-bundling 14 functions takes a while): only the
  * bundling test pays for it.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -27,6 +27,12 @@ export const TEST_CONFIG = {
     },
   },
 };
+
+/** Cloud assemblies of this test file, removed when it is done. */
+const outdirs: string[] = [];
+afterAll(() => {
+  for (const d of outdirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 export interface Synth {
   app: App;
@@ -55,6 +61,7 @@ export interface SynthOptions {
 
 export function synth(config: unknown = TEST_CONFIG, opts: SynthOptions = {}): Synth {
   const outdir = mkdtempSync(join(tmpdir(), 'scim-sync-cdk-'));
+  outdirs.push(outdir);
   const app = new App({
     outdir,
     builtinCloudFormationValidation: opts.cfnValidation ?? false,
@@ -82,19 +89,4 @@ export function validationReport(assembly: CloudAssembly): {
   }[];
 } {
   return JSON.parse(readFileSync(join(assembly.directory, 'validation-report.json'), 'utf8'));
-}
-
-/** Logical ids of the resources of a type whose id starts with a prefix. */
-export function logicalIds(s: Synth, type: string, prefix = ''): string[] {
-  return Object.entries(s.json.Resources)
-    .filter(([id, r]) => r.Type === type && id.startsWith(prefix))
-    .map(([id]) => id)
-    .sort();
-}
-
-/** The one logical id of a construct's CloudFormation resource. */
-export function idOf(s: Synth, construct: { node: { defaultChild?: unknown } } | unknown): string {
-  const c = construct as { node: { defaultChild?: unknown } };
-  const child = (c.node.defaultChild ?? construct) as import('aws-cdk-lib').CfnElement;
-  return s.stack.getLogicalId(child);
 }
