@@ -7,9 +7,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err) => {
-    process.stderr.write(
-      `${err?.name ?? 'Error'}: ${err?.message ?? err}\n`,
-    );
+    process.stderr.write(`${err?.name ?? 'Error'}: ${err?.message ?? err}\n`);
     process.exitCode = 1;
   },
 );

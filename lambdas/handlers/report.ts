@@ -125,8 +125,9 @@ export const makeReport =
       m.addMetric('MembershipsAdded', MetricUnit.Count, c.addMembers);
       m.addMetric('MembershipsRemoved', MetricUnit.Count, c.removeMembers);
       m.addMetric('FailedOperations', MetricUnit.Count, applied.failed);
+      // Only applied runs count conflicts, so that a dry run does not raise the conflicts alarm.
+      m.addMetric('ConflictsReported', MetricUnit.Count, conflicts.length);
     }
-    m.addMetric('ConflictsReported', MetricUnit.Count, conflicts.length);
     m.addMetric('Warnings', MetricUnit.Count, warnings.length);
     m.addMetric(run.dryRun ? 'DryRunCompleted' : 'SyncCompleted', MetricUnit.Count, 1);
     m.publishStoredMetrics();
