@@ -108,6 +108,29 @@ export function planRows(s: RunSummary): ChangeRow[] {
   return [...s.changes.map(parseChangeLine), ...s.conflicts.map(parseConflictLine)];
 }
 
+/** A dry run's summary as `scim-sync plan` shows it: counts, one row per change, what was not listed. */
+export function planLines(s: RunSummary): string[] {
+  const rows = planRows(s);
+  const out = [
+    `${s.provider} plan: ${s.plan.total ?? 0} changes (${countsLine(s.plan)})`,
+    `  source: ${s.source.users} users in ${s.source.groups} groups; Identity Store: ${s.target.users} users, ${s.target.groups} groups, ${s.target.memberships} memberships`,
+    '',
+  ];
+  if (rows.length) {
+    const cells = rows.map((r) => [r.action, r.user || '-', r.group || '-', r.detail ?? '']);
+    out.push(...table(['ACTION', 'USER', 'GROUP', 'DETAIL'], cells));
+  } else out.push('  nothing to do: the Identity Store is in step with the source');
+  if (s.changesNotListed > 0)
+    out.push(
+      '',
+      `  ${s.changesNotListed} more changes are not listed (the summary lists ${s.changes.length}); the full plan is ${s.planKey} in the run-data bucket`,
+    );
+  for (const w of s.warnings) out.push(`  warning: ${w}`);
+  if (s.conflicts.length)
+    out.push(`  ${s.conflicts.length} conflicts: left alone (scim-sync does not own them)`);
+  return out;
+}
+
 /** `users +2 ~0 -1, groups ..., members ...`, from plan counts. */
 export function countsLine(c: Record<string, number>): string {
   const n = (k: string) => c[k] ?? 0;

@@ -20,7 +20,7 @@ import {
   processIo,
 } from './client';
 import { type FollowResult, follow, outcomeLines } from './follow';
-import { countsLine, planRows, table } from './render';
+import { planLines, planRows } from './render';
 
 export const START_USAGE = `usage: scim-sync start <github|entra> [--dry-run] [--allow-mass-deletion] [--wait] ${COMMON_USAGE}`;
 export const PLAN_USAGE = `usage: scim-sync plan <github|entra> ${COMMON_USAGE}`;
@@ -125,30 +125,16 @@ export function planCommand(argv: string[], io: Io = processIo()): Promise<numbe
       io.err(`${r.execution.error ?? r.execution.status}: ${r.execution.cause ?? ''}\n`);
       return 1;
     }
-    const rows = planRows(summary);
-    if (summary.changesNotListed > 0)
-      io.err(
-        `${summary.changesNotListed} more changes are not listed; the full plan is ${summary.planKey} in the run-data bucket\n`,
-      );
     if (json) {
-      io.out(`${JSON.stringify(rows, null, 2)}\n`);
+      // stdout holds the rows only; what they leave out goes to stderr
+      if (summary.changesNotListed > 0)
+        io.err(
+          `${summary.changesNotListed} more changes are not listed; the full plan is ${summary.planKey} in the run-data bucket\n`,
+        );
+      io.out(`${JSON.stringify(planRows(summary), null, 2)}\n`);
       return 0;
     }
-    io.out(`\n${provider} plan: ${summary.plan.total ?? 0} changes (${countsLine(summary.plan)})\n`);
-    io.out(
-      `  source: ${summary.source.users} users in ${summary.source.groups} groups; Identity Store: ${summary.target.users} users, ${summary.target.groups} groups, ${summary.target.memberships} memberships\n\n`,
-    );
-    if (rows.length) {
-      const cells = rows.map((r) => [r.action, r.user || '-', r.group || '-', r.detail ?? '']);
-      io.out(`${table(['ACTION', 'USER', 'GROUP', 'DETAIL'], cells).join('\n')}\n`);
-    } else {
-      io.out('  nothing to do: the Identity Store is in step with the source\n');
-    }
-    if (summary.changesNotListed > 0)
-      io.out(`\n  ${summary.changesNotListed} more changes not listed; the full plan: ${summary.planKey}\n`);
-    for (const w of summary.warnings) io.out(`  warning: ${w}\n`);
-    if (summary.conflicts.length)
-      io.out(`  ${summary.conflicts.length} conflicts: left alone (scim-sync does not own them)\n`);
+    io.out(`\n${planLines(summary).join('\n')}\n`);
     return 0;
   });
 }

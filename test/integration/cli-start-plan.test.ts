@@ -5,7 +5,7 @@
 import type { SeedFile } from '../../local/identitystore';
 import { connect, executionName, explainAwsError, type Io } from '../../cli/aws/client';
 import { localAwsCommand } from '../../cli/aws/local-aws';
-import { parseChangeLine } from '../../cli/aws/render';
+import { parseChangeLine, planLines } from '../../cli/aws/render';
 import { planCommand, startCommand } from '../../cli/aws/start';
 import { type RunStatus, statusCommand } from '../../cli/aws/status';
 import type { RunSummary } from '../../lambdas/handlers/report';
@@ -102,6 +102,34 @@ describe('scim-sync plan', () => {
     ]);
     expect(rows[8]).toMatchObject({ action: 'conflict', user: 'cat@example.com', group: '' });
     expect(rows).toHaveLength(9);
+  });
+
+  it('says how many changes are not listed and where the full plan is', () => {
+    const summary = {
+      provider: 'entra',
+      runId: 'plan-x',
+      outcome: 'dry-run',
+      source: { users: 900, groups: 3, requests: 12 },
+      target: { users: 0, groups: 0, memberships: 0 },
+      plan: { createUsers: 900, createGroups: 3, addMembers: 900, total: 1803 },
+      changes: ['create group azure-aws-sso-admins', 'create user ann@example.com'],
+      changesNotListed: 1603,
+      conflicts: [],
+      failures: [],
+      warnings: ['the entra credential expires on 2026-06-30 (in 12 days): rotate it'],
+      planKey: 'entra/plan-x/plan.json',
+    } as RunSummary;
+    expect(planLines(summary)).toEqual([
+      'entra plan: 1803 changes (users +900 ~0 -0, groups +3 ~0 -0, members +900 -0)',
+      '  source: 900 users in 3 groups; Identity Store: 0 users, 0 groups, 0 memberships',
+      '',
+      'ACTION        USER             GROUP                 DETAIL',
+      'create group  -                azure-aws-sso-admins',
+      'create user   ann@example.com  -',
+      '',
+      '  1603 more changes are not listed (the summary lists 2); the full plan is entra/plan-x/plan.json in the run-data bucket',
+      '  warning: the entra credential expires on 2026-06-30 (in 12 days): rotate it',
+    ]);
   });
 
   it('reads back every kind of change line', () => {
