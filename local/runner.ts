@@ -102,7 +102,6 @@ interface Record_ {
 
 export class LocalRunner {
   private readonly clients: {
-    identityStore: Map<number, IdentitystoreClient>;
     secrets: SecretsManagerClient;
     sfn: SFNClient;
   };
@@ -121,7 +120,6 @@ export class LocalRunner {
     const endpoint = env.aws.endpoint;
     const credentials = LOCAL_CREDENTIALS;
     this.clients = {
-      identityStore: new Map(),
       secrets: new SecretsManagerClient({ endpoint, region: LOCAL_REGION, credentials }),
       sfn: new SFNClient({ endpoint, region: LOCAL_REGION, credentials }),
     };
@@ -152,7 +150,13 @@ export class LocalRunner {
     throw new Error(`no local state machine ${stateMachineArn}`);
   }
 
-  private deps(provider: Provider, logs: string[], metrics: unknown[], now: () => Date): Deps {
+  private deps(
+    provider: Provider,
+    logs: string[],
+    metrics: unknown[],
+    now: () => Date,
+    created: IdentitystoreClient[],
+  ): Deps {
     const { config, emulator } = this.env;
     const sinkLog = (line: string) => {
       logs.push(line);
@@ -173,19 +177,18 @@ export class LocalRunner {
         defaultDimensions: { provider },
       }),
       blobs: new DirBlobStore(this.blobDir),
+      // One client per invocation: in AWS each concurrent Lambda has its own client and so its
+      // own share of the request budget (the pace); here all run in one process.
       identityStore: (rps) => {
-        let c = this.clients.identityStore.get(rps);
-        if (!c) {
-          c = makeIdentityStoreClient({
-            endpoint: emulator.endpoint,
-            region: LOCAL_REGION,
-            credentials: LOCAL_CREDENTIALS,
-            rps,
-            maxAttempts: this.defaults.identityStoreRetry?.maxAttempts ?? 8,
-            backoff: this.defaults.identityStoreRetry ?? { baseMs: 50, maxMs: 2000 },
-          });
-          this.clients.identityStore.set(rps, c);
-        }
+        const c = makeIdentityStoreClient({
+          endpoint: emulator.endpoint,
+          region: LOCAL_REGION,
+          credentials: LOCAL_CREDENTIALS,
+          rps,
+          maxAttempts: this.defaults.identityStoreRetry?.maxAttempts ?? 8,
+          backoff: this.defaults.identityStoreRetry ?? { baseMs: 50, maxMs: 2000 },
+        });
+        created.push(c);
         return c;
       },
       secrets: this.clients.secrets,
@@ -285,11 +288,13 @@ export class LocalRunner {
     const t0 = performance.now();
     const logs: string[] = [];
     const metrics: unknown[] = [];
+    const created: IdentitystoreClient[] = [];
     const deps = this.deps(
       record.provider,
       logs,
       metrics,
       opts.now ?? this.defaults.now ?? (() => new Date()),
+      created,
     );
     const onProgress = opts.onProgress ?? this.defaults.onProgress;
     const handlers: Record<string, TaskFn> = {};
@@ -350,6 +355,7 @@ export class LocalRunner {
       execution.cause = cause?.message ?? (err as Error).message;
     }
     await consume;
+    for (const c of created) c.destroy();
     execution.stopDate = new Date();
     record.events.push(...events);
     execution.history = toHistory(record.events, execution);
@@ -366,7 +372,6 @@ export class LocalRunner {
 
   /** Closes the SDK clients (the environment is closed by its owner). */
   close(): void {
-    for (const c of this.clients.identityStore.values()) c.destroy();
     this.clients.secrets.destroy();
     this.clients.sfn.destroy();
   }

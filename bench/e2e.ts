@@ -1,0 +1,97 @@
+/**
+ * End-to-end benchmark: the state machine run locally (aws-local-stepfunctions, real handlers and
+ * clients) for a GitHub organisation of 1k users / 100 teams into an Identity Store emulator
+ * limited to 20 requests/s with 20 ms latency: a first sync and a no-op resync.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RunSummary } from '../lambdas/handlers/report';
+import { loadConfigInput, startLocalEnvironment } from '../local/environment';
+import { generateGithubFixture } from '../local/github';
+import { OPERATIONS, totalCounts } from '../local/identitystore';
+import { LocalRunner } from '../local/runner';
+import { printTable, type Row } from './report';
+
+const PAGE = 100;
+
+export async function benchE2e(opts: { users?: number; teams?: number } = {}): Promise<void> {
+  const users = opts.users ?? 1000;
+  const teams = opts.teams ?? 100;
+  const fixture = generateGithubFixture({
+    organisation: 'example-org',
+    teams,
+    users,
+    membersPerTeam: Math.round((users * 3) / teams),
+  });
+  const base = loadConfigInput();
+  const env = await startLocalEnvironment({
+    config: { ...base, providers: { github: base.providers.github! } },
+    fixtures: { github: fixture },
+    rps: 20,
+    latencyMs: 20,
+  });
+  const blobDir = mkdtempSync(join(tmpdir(), 'scim-sync-bench-'));
+  const runner = new LocalRunner(env, blobDir);
+  const rows: Row[] = [];
+  try {
+    for (const label of ['first sync', 'no-op resync']) {
+      const before = env.emulator.dump();
+      env.emulator.resetCounts();
+      const r = await runner.run('github');
+      const s = r.output as RunSummary | undefined;
+      const counts = env.emulator.counts();
+      const total = totalCounts(counts);
+      // Lower bound: list pages of what the store held, memberships of the provider's groups, one call per change.
+      const ownedGroups = before.groups.filter((g) =>
+        (g.Description ?? '').startsWith('Managed by scim-sync from GitHub'),
+      );
+      const memberPages = ownedGroups.reduce(
+        (n, g) =>
+          n +
+          Math.max(1, Math.ceil(before.memberships.filter((m) => m.group === g.DisplayName).length / PAGE)),
+        0,
+      );
+      const lower =
+        Math.max(1, Math.ceil(before.users.length / PAGE)) +
+        Math.max(1, Math.ceil(before.groups.length / PAGE)) +
+        memberPages +
+        (s?.plan.total ?? 0);
+      const byOp = OPERATIONS.filter((op) => counts[op].received > 0)
+        .map(
+          (op) =>
+            `${op} ${counts[op].received}${counts[op].throttled ? ` (${counts[op].throttled} throttled)` : ''}`,
+        )
+        .join(', ');
+      rows.push({
+        run: label,
+        status: r.execution.status,
+        'wall s': r.stats.wallMs / 1000,
+        'IS calls': total.received,
+        throttled: total.throttled,
+        'lower bound': lower,
+        ratio: total.received / lower,
+        'req/s': total.received / (r.stats.wallMs / 1000),
+        'state transitions': r.stats.stateTransitions,
+        'history events': r.execution.history.length,
+        'largest state payload B': r.stats.largestPayloadBytes,
+      });
+      process.stdout.write(`  ${label}: ${byOp}\n`);
+    }
+  } finally {
+    runner.close();
+    await env.close();
+    rmSync(blobDir, { recursive: true, force: true });
+  }
+  printTable(
+    `End to end: state machine run locally, ${users} users / ${teams} teams, Identity Store at 20 req/s + 20 ms`,
+    rows,
+  );
+}
+
+if (require.main === module) {
+  benchE2e().catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}
