@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
+import { parseArgs } from 'node:util';
 import { paginateListStateMachines, SFNClient } from '@aws-sdk/client-sfn';
 import { type Provider, ProviderSchema } from '../../lambdas/core/model';
 
@@ -231,4 +232,39 @@ export function explainAwsError(err: unknown, aws?: Pick<Aws, 'region' | 'endpoi
       : `cannot reach Step Functions${where}: check your network or proxy (${message})`;
   }
   return `${name}: ${message}`;
+}
+
+/** Runs a command body with the client, turning every error into a sentence and exit code 1. */
+export async function withAws(
+  argv: string[],
+  usage: string,
+  extra: Record<string, { type: 'string' | 'boolean'; default?: string | boolean }>,
+  io: Io,
+  body: (
+    aws: Aws,
+    values: Record<string, string | boolean | undefined>,
+    positionals: string[],
+  ) => Promise<number>,
+): Promise<number> {
+  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { ...COMMON_OPTIONS, ...extra },
+    }) as never;
+  } catch (err) {
+    io.err(`${(err as Error).message}\n${usage}\n`);
+    return 2;
+  }
+  let aws: Aws | undefined;
+  try {
+    aws = await connect(parsed.values);
+    return await body(aws, parsed.values, parsed.positionals);
+  } catch (err) {
+    io.err(`error: ${explainAwsError(err, aws)}\n`);
+    return 1;
+  } finally {
+    aws?.client.destroy();
+  }
 }

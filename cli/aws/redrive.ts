@@ -25,11 +25,11 @@ import {
   parseProvider,
   processIo,
   providerOfMachine,
+  withAws,
 } from './client';
 import { follow, outcomeLines } from './follow';
 import { failureOf, HistoryReader, machineTopology, progressOf } from './history';
 import { failedAt } from './render';
-import { withAws } from './start';
 
 export const REDRIVE_USAGE = `usage: scim-sync redrive <execution-arn | latest> [--provider P] [--wait] [--force] ${COMMON_USAGE}`;
 

@@ -2,63 +2,25 @@
  * `scim-sync start <provider>`: one run of the deployed state machine, optionally followed to the
  * end; `scim-sync plan <provider>`: a dry run, followed to the end, shown as a table of changes.
  */
-import { parseArgs } from 'node:util';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { Provider } from '../../lambdas/core/model';
 import {
   type Aws,
   CliError,
-  COMMON_OPTIONS,
   COMMON_USAGE,
-  connect,
   consoleLink,
   executionName,
-  explainAwsError,
   findMachine,
   type Io,
   parseProvider,
   processIo,
+  withAws,
 } from './client';
 import { type FollowResult, follow, outcomeLines } from './follow';
 import { planLines, planRows } from './render';
 
 export const START_USAGE = `usage: scim-sync start <github|entra> [--dry-run] [--allow-mass-deletion] [--wait] ${COMMON_USAGE}`;
 export const PLAN_USAGE = `usage: scim-sync plan <github|entra> ${COMMON_USAGE}`;
-
-/** Runs a command body with the client, turning every error into a sentence and exit code 1. */
-export async function withAws(
-  argv: string[],
-  usage: string,
-  extra: Record<string, { type: 'string' | 'boolean'; default?: string | boolean }>,
-  io: Io,
-  body: (
-    aws: Aws,
-    values: Record<string, string | boolean | undefined>,
-    positionals: string[],
-  ) => Promise<number>,
-): Promise<number> {
-  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { ...COMMON_OPTIONS, ...extra },
-    }) as never;
-  } catch (err) {
-    io.err(`${(err as Error).message}\n${usage}\n`);
-    return 2;
-  }
-  let aws: Aws | undefined;
-  try {
-    aws = await connect(parsed.values);
-    return await body(aws, parsed.values, parsed.positionals);
-  } catch (err) {
-    io.err(`error: ${explainAwsError(err, aws)}\n`);
-    return 1;
-  } finally {
-    aws?.client.destroy();
-  }
-}
 
 async function startExecution(aws: Aws, provider: Provider, input: Record<string, boolean>, prefix: string) {
   const machine = await findMachine(aws, provider);

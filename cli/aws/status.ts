@@ -14,6 +14,7 @@ import {
   type Machine,
   parseProvider,
   processIo,
+  withAws,
 } from './client';
 import {
   type Failure,
@@ -24,7 +25,6 @@ import {
   progressOf,
 } from './history';
 import { countsLine, duration, failedAt, table, whatToDo } from './render';
-import { withAws } from './start';
 
 export const STATUS_USAGE = `usage: scim-sync status [github|entra] [--limit N] ${COMMON_USAGE}`;
 
