@@ -18,7 +18,9 @@ export function printTable(title: string, rows: Row[]): void {
 }
 
 /** Peak RSS and heap while fn runs, sampled every 5 ms (plus the process's maxRSS delta). */
-export async function measure<T>(fn: () => Promise<T> | T): Promise<{ result: T; ms: number; peakHeapMb: number }> {
+export async function measure<T>(
+  fn: () => Promise<T> | T,
+): Promise<{ result: T; ms: number; peakHeapMb: number }> {
   let peak = process.memoryUsage().heapUsed;
   const timer = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage().heapUsed);

@@ -13,7 +13,10 @@ export interface LocalServer {
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, body: Buffer) => void | Promise<void>;
 
-export async function listen(handler: Handler, opts: { port?: number; host?: string } = {}): Promise<LocalServer> {
+export async function listen(
+  handler: Handler,
+  opts: { port?: number; host?: string } = {},
+): Promise<LocalServer> {
   const host = opts.host ?? '127.0.0.1';
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
@@ -24,7 +27,9 @@ export async function listen(handler: Handler, opts: { port?: number; host?: str
         if (!res.headersSent) {
           res.writeHead(500, { 'content-type': 'application/json' });
         }
-        res.end(JSON.stringify({ error: 'stand-in failure', message: (err as Error)?.message ?? String(err) }));
+        res.end(
+          JSON.stringify({ error: 'stand-in failure', message: (err as Error)?.message ?? String(err) }),
+        );
       });
     });
   });
@@ -50,7 +55,12 @@ export async function listen(handler: Handler, opts: { port?: number; host?: str
   };
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
   res.end(text);

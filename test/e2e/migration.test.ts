@@ -12,7 +12,12 @@ import { type Local, startLocal, testConfig } from '../support/local';
 /** What the replaced GitHub job wrote: UserName = lower-cased login + suffix in every name field, a work email. */
 const ghUser = (login: string) => {
   const u = `${login.toLowerCase()}@example.com`;
-  return { UserName: u, DisplayName: u, Name: { GivenName: u, FamilyName: u }, Emails: [{ Value: u, Type: 'work', Primary: true }] };
+  return {
+    UserName: u,
+    DisplayName: u,
+    Name: { GivenName: u, FamilyName: u },
+    Emails: [{ Value: u, Type: 'work', Primary: true }],
+  };
 };
 /** What the replaced Entra job wrote: UserName = UPN, names from Entra, an email of type EntraId. */
 const entraUser = (upn: string, given: string, family: string) => ({
@@ -22,7 +27,9 @@ const entraUser = (upn: string, given: string, family: string) => ({
   Emails: [{ Value: upn, Type: 'EntraId', Primary: true }],
 });
 const handMade: Required<SeedFile> = {
-  users: [{ UserName: 'breakglass', DisplayName: 'Break Glass', Name: { GivenName: 'Break', FamilyName: 'Glass' } }],
+  users: [
+    { UserName: 'breakglass', DisplayName: 'Break Glass', Name: { GivenName: 'Break', FamilyName: 'Glass' } },
+  ],
   groups: [{ DisplayName: 'aws-admins-by-hand', Description: 'made by hand' }],
   memberships: [{ group: 'aws-admins-by-hand', user: 'breakglass' }],
 };
@@ -36,11 +43,29 @@ const orgBefore = { web: ['Ann-Dev', 'bob'], api: ['bob', 'cy'] };
 const tenant = (groups: Record<string, string[]>): EntraFixture => ({
   groups: Object.entries(groups).map(([name, members], i) => ({ id: `g${i}`, displayName: name, members })),
   users: [
-    { id: 'alice', userPrincipalName: 'alice@example.com', givenName: 'Alice', surname: 'Adams', displayName: 'Alice Adams', accountEnabled: true },
-    { id: 'dan', userPrincipalName: 'dan@example.com', givenName: 'Dan', surname: 'Diaz', displayName: 'Dan Diaz', accountEnabled: true },
+    {
+      id: 'alice',
+      userPrincipalName: 'alice@example.com',
+      givenName: 'Alice',
+      surname: 'Adams',
+      displayName: 'Alice Adams',
+      accountEnabled: true,
+    },
+    {
+      id: 'dan',
+      userPrincipalName: 'dan@example.com',
+      givenName: 'Dan',
+      surname: 'Diaz',
+      displayName: 'Dan Diaz',
+      accountEnabled: true,
+    },
   ],
 });
-const tenantBefore = { 'azure-aws-sso-admins': ['alice'], 'azure-aws-sso-readonly': ['alice', 'dan'], 'azure-aws-sso-billing': ['dan'] };
+const tenantBefore = {
+  'azure-aws-sso-admins': ['alice'],
+  'azure-aws-sso-readonly': ['alice', 'dan'],
+  'azure-aws-sso-billing': ['dan'],
+};
 
 /** The store both replaced jobs and some hand-made entries left. */
 function leftovers(): SeedFile {
@@ -59,8 +84,12 @@ function leftovers(): SeedFile {
       ...handMade.groups,
     ],
     memberships: [
-      ...Object.entries(orgBefore).flatMap(([g, ms]) => ms.map((m) => ({ group: g, user: `${m.toLowerCase()}@example.com` }))),
-      ...Object.entries(tenantBefore).flatMap(([g, ms]) => ms.map((m) => ({ group: g, user: `${m}@example.com` }))),
+      ...Object.entries(orgBefore).flatMap(([g, ms]) =>
+        ms.map((m) => ({ group: g, user: `${m.toLowerCase()}@example.com` })),
+      ),
+      ...Object.entries(tenantBefore).flatMap(([g, ms]) =>
+        ms.map((m) => ({ group: g, user: `${m}@example.com` })),
+      ),
       { group: 'azure-aws-sso-all-members', user: 'alice@example.com' },
       { group: 'azure-aws-sso-all-members', user: 'dan@example.com' },
       ...handMade.memberships,
@@ -74,8 +103,16 @@ afterEach(async () => {
   local = undefined;
 });
 
-async function start(teams: Record<string, string[]>, groups: Record<string, string[]>, seed: SeedFile = leftovers()) {
-  local = await startLocal({ config: testConfig(['github', 'entra']), seed, fixtures: { github: org(teams), entra: tenant(groups) } });
+async function start(
+  teams: Record<string, string[]>,
+  groups: Record<string, string[]>,
+  seed: SeedFile = leftovers(),
+) {
+  local = await startLocal({
+    config: testConfig(['github', 'entra']),
+    seed,
+    fixtures: { github: org(teams), entra: tenant(groups) },
+  });
   return local;
 }
 const planOf = async (l: Local, p: 'github' | 'entra') => {
@@ -94,7 +131,10 @@ describe('switching over from the replaced GitHub job', () => {
     const l = await start(orgBefore, tenantBefore);
     const plan = await planOf(l, 'github');
     expect(plan.plan).toMatchObject({ total: 2, updateGroups: 2 });
-    expect(plan.changes.sort()).toEqual(['adopt group api (mark it as synced)', 'adopt group web (mark it as synced)']);
+    expect(plan.changes.sort()).toEqual([
+      'adopt group api (mark it as synced)',
+      'adopt group web (mark it as synced)',
+    ]);
     expect(plan.conflicts).toEqual([]);
     // Applied for real: only the two markers are written.
     l.env.emulator.resetCounts();
@@ -129,7 +169,10 @@ describe('switching over from the replaced Entra job', () => {
   });
 
   it('a user in two groups who leaves one loses only that membership; a group gone from Entra is deleted', async () => {
-    const l = await start(orgBefore, { 'azure-aws-sso-admins': ['alice'], 'azure-aws-sso-readonly': ['alice'] });
+    const l = await start(orgBefore, {
+      'azure-aws-sso-admins': ['alice'],
+      'azure-aws-sso-readonly': ['alice'],
+    });
     const before = l.env.emulator.dump();
     const r = await l.runner.run('entra');
     expect(r.execution.status).toBe('SUCCEEDED');
@@ -139,11 +182,12 @@ describe('switching over from the replaced Entra job', () => {
       'delete user dan@example.com (no longer in the source)',
     ]);
     const after = l.env.emulator.dump();
-    expect(after.memberships.filter((m) => m.user === 'alice@example.com').map((m) => m.group).sort()).toEqual([
-      'azure-aws-sso-admins',
-      'azure-aws-sso-all-members',
-      'azure-aws-sso-readonly',
-    ]);
+    expect(
+      after.memberships
+        .filter((m) => m.user === 'alice@example.com')
+        .map((m) => m.group)
+        .sort(),
+    ).toEqual(['azure-aws-sso-admins', 'azure-aws-sso-all-members', 'azure-aws-sso-readonly']);
     // GitHub's and hand-made entries are exactly as before.
     const notEntra = (d: Required<SeedFile>) => ({
       users: d.users.filter((u) => !(u.Emails ?? []).some((e) => e.Type === 'EntraId')),

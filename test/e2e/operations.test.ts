@@ -6,7 +6,8 @@
 import aslValidator from 'asl-validator';
 import { ENTRA_EMAIL_TYPE, githubGroupDescription } from '../../lambdas/core/ownership';
 import type { RunSummary } from '../../lambdas/handlers/report';
-import { localDefinition, placeholders, readDefinitionTemplate } from '../../local/definition';
+import { localDefinition } from '../../local/definition';
+import { placeholders, readAsl } from '../../statemachines/definition';
 import { generateGithubFixture } from '../../local/github';
 import { generateEntraFixture } from '../../local/graph';
 import type { SeedFile } from '../../local/identitystore';
@@ -195,7 +196,7 @@ describe('the definition', () => {
     const { isValid, errorsText } = aslValidator(structuredClone(localDefinition('github', 4)) as never);
     expect(errorsText()).toBe('');
     expect(isValid).toBe(true);
-    expect(placeholders(readDefinitionTemplate())).toEqual([
+    expect(placeholders(readAsl())).toEqual([
       'ApplyBatchFunctionArn',
       'ApplyConcurrency',
       'CheckConcurrencyFunctionArn',
@@ -209,7 +210,7 @@ describe('the definition', () => {
   });
 
   it('retries Lambda service errors everywhere, never retries named domain errors, and has no Catch', () => {
-    const def = JSON.parse(readDefinitionTemplate()) as { States: Record<string, unknown> };
+    const def = JSON.parse(readAsl()) as { States: Record<string, unknown> };
     const tasks: Record<string, { Retry?: { ErrorEquals: string[] }[]; Catch?: unknown }> = {};
     const walk = (states: Record<string, unknown>) => {
       for (const [name, s] of Object.entries(states) as [string, Record<string, unknown>][]) {

@@ -29,17 +29,33 @@ function maxSource(users: number, groups: number, groupsPerUser: number): Source
   const us = Array.from({ length: users }, (_, i) => {
     const userName = `u${i}@example.com`;
     for (let k = 0; k < groupsPerUser; k++) members[(i * 7 + k * 9973) % groups]!.push(userName);
-    return { userName, displayName: userName, name: { givenName: 'g', familyName: 'f' }, email: { value: userName, type: 'work', primary: true } };
+    return {
+      userName,
+      displayName: userName,
+      name: { givenName: 'g', familyName: 'f' },
+      email: { value: userName, type: 'work', primary: true },
+    };
   });
   return {
     provider: 'github',
     fetchedAt: new Date(0).toISOString(),
     users: us,
-    groups: members.map((m, i) => ({ displayName: `g${i}`, description: githubGroupDescription('o'), members: m })),
+    groups: members.map((m, i) => ({
+      displayName: `g${i}`,
+      description: githubGroupDescription('o'),
+      members: m,
+    })),
     warnings: [],
   };
 }
-const empty: TargetSnapshot = { identityStoreId: 'd-1234567890', fetchedAt: new Date(0).toISOString(), users: [], groups: [], memberships: [], membershipsReadFor: [] };
+const empty: TargetSnapshot = {
+  identityStoreId: 'd-1234567890',
+  fetchedAt: new Date(0).toISOString(),
+  users: [],
+  groups: [],
+  memberships: [],
+  membershipsReadFor: [],
+};
 
 /** Events of a run that applies `batches` batches, none retried: ~40 fixed + 7 per batch. */
 const FIXED_EVENTS = 40;
@@ -49,7 +65,10 @@ describe.each([
   ['100k users, 100k groups, 10 groups per user', 10],
 ])('a first sync at the Identity Store maximum: %s', (_name, perUser) => {
   const plan = computePlan(maxSource(100_000, 100_000, perUser), empty, rules);
-  const { batches, batchSize } = toBatches(plan.ops, { batchSize: config.batchSize, maxBatches: MAX_BATCHES });
+  const { batches, batchSize } = toBatches(plan.ops, {
+    batchSize: config.batchSize,
+    maxBatches: MAX_BATCHES,
+  });
   const count = PHASES.reduce((n, p) => n + batches[p].length, 0);
 
   it('stays under the 25,000-event history limit with room for retries', () => {
