@@ -50,6 +50,8 @@ export interface LocalExecution {
   history: Record<string, unknown>[];
   /** While the execution runs: its history so far (the runner sets it; `history` is set at the end). */
   liveHistory?: () => Record<string, unknown>[];
+  /** While the execution runs: stops it (the runner sets it). */
+  abort?: () => void;
 }
 
 /** Step Functions redrives an execution for 14 days after it stopped, with at most 25,000 history events. */
@@ -317,6 +319,7 @@ export class LocalAws {
       case 'StopExecution': {
         const x = this.execution(input.executionArn);
         if (x.status === 'RUNNING') {
+          x.abort?.();
           x.status = 'ABORTED';
           x.stopDate = new Date();
         }

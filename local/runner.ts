@@ -316,6 +316,11 @@ export class LocalRunner {
     const events: Event[] = [];
     // GetExecutionHistory answers from this while the execution runs (the CLI follows progress with it).
     execution.liveHistory = () => toHistory([...record.events, ...events], execution);
+    let aborted = false;
+    execution.abort = () => {
+      aborted = true;
+      run.abort();
+    };
     const totals = new Map<string, { done: number; total: number }>();
     const consume = (async () => {
       for await (const e of run.eventLogs as AsyncGenerator<Event>) {
@@ -350,7 +355,7 @@ export class LocalRunner {
       execution.output = JSON.stringify(output);
     } catch (err) {
       const cause = (err as { cause?: { name?: string; message?: string } }).cause;
-      execution.status = 'FAILED';
+      execution.status = aborted ? 'ABORTED' : 'FAILED';
       execution.error = cause?.name ?? (err as Error).name;
       execution.cause = cause?.message ?? (err as Error).message;
     }
@@ -360,6 +365,7 @@ export class LocalRunner {
     record.events.push(...events);
     execution.history = toHistory(record.events, execution);
     delete execution.liveHistory;
+    delete execution.abort;
     return {
       execution,
       ...(output !== undefined ? { output } : {}),

@@ -3,6 +3,7 @@
  * two runs at once, secrets kept out of everything, both providers in one store, and the
  * definition itself.
  */
+import { SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import aslValidator from 'asl-validator';
 import { ENTRA_EMAIL_TYPE, githubGroupDescription } from '../../lambdas/core/ownership';
 import type { RunSummary } from '../../lambdas/handlers/report';
@@ -103,6 +104,20 @@ describe('failures an operator deals with', () => {
       .filter((e) => e.type === 'StateEntered')
       .map((e) => (e.state as { name: string }).name);
     expect(entered).toEqual(['CheckConcurrency']);
+  });
+  it('an execution stopped through the Step Functions API ends ABORTED and no longer blocks new runs', async () => {
+    local = await startLocal({ config: testConfig(['github']), fixtures: { github: small }, latencyMs: 20 });
+    const running = local.runner.start('github', { name: 'to-stop' });
+    await new Promise((res) => setTimeout(res, 100));
+    const sfn = new SFNClient({ endpoint: local.env.aws.endpoint, region: 'eu-west-2' });
+    try {
+      await sfn.send(new StopExecutionCommand({ executionArn: running.execution.executionArn }));
+      expect((await running.done).execution.status).toBe('ABORTED');
+      const next = await local.runner.run('github');
+      expect(next.execution.status).toBe('SUCCEEDED');
+    } finally {
+      sfn.destroy();
+    }
   });
 });
 
