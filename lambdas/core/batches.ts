@@ -11,6 +11,12 @@ export interface BatchOptions {
   batchSize: number;
   /** Upper bound on the number of batches in all phases together; batchSize grows to meet it. */
   maxBatches?: number;
+  /**
+   * How many batches run at once (the Map's MaxConcurrency). When a phase has more batches than
+   * that, their number is rounded up to a multiple of it and the operations spread evenly, so the
+   * last wave is not a few batches using a fraction of the request budget.
+   */
+  parallelism?: number;
 }
 
 /** The batch size actually used: the configured one, raised until all batches fit maxBatches. */
@@ -36,18 +42,29 @@ export function toBatches(
 ): { batches: Batches; batchSize: number } {
   const byPhase: Record<Phase, Operation[]> = { creates: [], memberships: [], deletes: [] };
   for (const op of ops) byPhase[PHASE_OF[op.op]].push(op);
+  const par = Math.max(1, opts.parallelism ?? 1);
   const batchSize = effectiveBatchSize(
     {
       creates: byPhase.creates.length,
       memberships: byPhase.memberships.length,
       deletes: byPhase.deletes.length,
     },
-    opts,
+    // Rounding each phase up to a multiple of `par` adds fewer than `par` batches per phase.
+    opts.maxBatches === undefined
+      ? opts
+      : { ...opts, maxBatches: opts.maxBatches - PHASES.length * (par - 1) },
   );
   const batches: Batches = { creates: [], memberships: [], deletes: [] };
   for (const p of PHASES) {
     const list = byPhase[p];
-    for (let i = 0; i < list.length; i += batchSize) batches[p].push(list.slice(i, i + batchSize));
+    let count = Math.ceil(list.length / batchSize);
+    if (par > 1 && count > par) count = Math.min(list.length, Math.ceil(count / par) * par);
+    // Spread evenly: sizes differ by at most one, none larger than batchSize.
+    for (let b = 0, start = 0; b < count; b++) {
+      const size = Math.floor(list.length / count) + (b < list.length % count ? 1 : 0);
+      batches[p].push(list.slice(start, start + size));
+      start += size;
+    }
   }
   return { batches, batchSize };
 }

@@ -44,6 +44,7 @@ export const makeComputePlan =
     const { batches, batchSize } = toBatches(plan.ops, {
       batchSize: config.batchSize,
       maxBatches: MAX_BATCHES,
+      parallelism: run.applyConcurrency,
     });
     if (batchSize > maxOpsPerBatch(rpsPerLambda)) {
       deps.log.warn('batches are larger than one Lambda can apply within its timeout at this request rate', {

@@ -285,13 +285,24 @@ describe('batches', () => {
     rules,
   );
 
-  it('splits each phase into batches of batchSize in plan order', () => {
+  it('splits each phase into even batches of at most batchSize, in plan order', () => {
     const { batches, batchSize } = toBatches(plan.ops, { batchSize: 10 });
     expect(batchSize).toBe(10);
-    expect(batches.creates.map((b) => b.length)).toEqual([10, 10, 6]);
-    expect(batches.memberships.map((b) => b.length)).toEqual([10, 10, 5]);
+    expect(batches.creates.map((b) => b.length)).toEqual([9, 9, 8]);
+    expect(batches.memberships.map((b) => b.length)).toEqual([9, 8, 8]);
     expect(batches.deletes).toEqual([]);
     expect(batches.creates.flat().concat(batches.memberships.flat())).toEqual(plan.ops);
+  });
+
+  it('rounds a phase with more batches than run at once up to full waves', () => {
+    const { batches } = toBatches(plan.ops, { batchSize: 5, parallelism: 4 });
+    // 25 memberships: 5 batches of 5 would leave a last wave of one; 8 batches make two full waves.
+    expect(batches.memberships.map((b) => b.length)).toEqual([4, 3, 3, 3, 3, 3, 3, 3]);
+    // 3 batches or fewer than parallelism stay as they are.
+    expect(
+      toBatches(plan.ops, { batchSize: 10, parallelism: 4 }).batches.memberships.map((b) => b.length),
+    ).toEqual([9, 8, 8]);
+    expect(batches.memberships.flat()).toEqual(plan.ops.filter((o) => o.op === 'addMember'));
   });
 
   it('raises the batch size just enough to respect maxBatches', () => {

@@ -68,6 +68,7 @@ describe.each([
   const { batches, batchSize } = toBatches(plan.ops, {
     batchSize: config.batchSize,
     maxBatches: MAX_BATCHES,
+    parallelism: config.applyConcurrency,
   });
   const count = PHASES.reduce((n, p) => n + batches[p].length, 0);
 
