@@ -203,35 +203,14 @@ export async function applyOperations(ops: readonly Operation[], opts: ApplyOpti
         throw err;
       }
     },
-    removeMember: async (op) => {
-      try {
-        await client.send(
-          new DeleteGroupMembershipCommand({ IdentityStoreId, MembershipId: op.membershipId }),
-        );
-        return { status: 'done' };
-      } catch (err) {
-        if (awsErrorName(err) === 'ResourceNotFoundException') return { status: 'already-done' };
-        throw err;
-      }
-    },
-    deleteUser: async (op) => {
-      try {
-        await client.send(new DeleteUserCommand({ IdentityStoreId, UserId: op.userId }));
-        return { status: 'done' };
-      } catch (err) {
-        if (awsErrorName(err) === 'ResourceNotFoundException') return { status: 'already-done' };
-        throw err;
-      }
-    },
-    deleteGroup: async (op) => {
-      try {
-        await client.send(new DeleteGroupCommand({ IdentityStoreId, GroupId: op.groupId }));
-        return { status: 'done' };
-      } catch (err) {
-        if (awsErrorName(err) === 'ResourceNotFoundException') return { status: 'already-done' };
-        throw err;
-      }
-    },
+    removeMember: (op) =>
+      goneIsDone(() =>
+        client.send(new DeleteGroupMembershipCommand({ IdentityStoreId, MembershipId: op.membershipId })),
+      ),
+    deleteUser: (op) =>
+      goneIsDone(() => client.send(new DeleteUserCommand({ IdentityStoreId, UserId: op.userId }))),
+    deleteGroup: (op) =>
+      goneIsDone(() => client.send(new DeleteGroupCommand({ IdentityStoreId, GroupId: op.groupId }))),
   };
 
   return mapLimit(ops, opts.concurrency ?? 4, async (op) => {
@@ -261,6 +240,17 @@ export async function applyOperations(ops: readonly Operation[], opts: ApplyOpti
     else log.info('applied', line);
     return result;
   });
+}
+
+/** A delete whose target is already gone is done (an earlier attempt, or someone else, deleted it). */
+async function goneIsDone(send: () => Promise<unknown>): Promise<AppliedOp> {
+  try {
+    await send();
+    return { status: 'done' };
+  } catch (err) {
+    if (awsErrorName(err) === 'ResourceNotFoundException') return { status: 'already-done' };
+    throw err;
+  }
 }
 
 function isUniqueness(err: unknown): boolean {
