@@ -23,3 +23,26 @@ export function localDefinition(provider: Provider, applyConcurrency: number): R
 }
 
 export const stateMachineName = (provider: Provider) => `scim-sync-${provider}`;
+
+/** The definition restarted at `start`, without the states no longer reachable (the validator rejects them). */
+export function startingAt(definition: Record<string, unknown>, start: string): Record<string, unknown> {
+  const states = definition.States as Record<
+    string,
+    { Next?: string; Default?: string; Choices?: { Next: string }[] }
+  >;
+  const keep = new Set<string>();
+  const visit = (name: string | undefined) => {
+    if (!name || keep.has(name) || !states[name]) return;
+    keep.add(name);
+    const s = states[name]!;
+    visit(s.Next);
+    visit(s.Default);
+    for (const c of s.Choices ?? []) visit(c.Next);
+  };
+  visit(start);
+  return {
+    ...definition,
+    StartAt: start,
+    States: Object.fromEntries(Object.entries(states).filter(([n]) => keep.has(n))),
+  };
+}

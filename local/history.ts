@@ -119,3 +119,18 @@ export function toHistory(
   }
   return out;
 }
+
+/** State transitions (states entered) and the largest input or output any state saw, in bytes. */
+export function payloadStats(events: Event[]): { stateTransitions: number; largestPayloadBytes: number } {
+  let stateTransitions = 0;
+  let largestPayloadBytes = 0;
+  const size = (v: unknown) => (v === undefined ? 0 : Buffer.byteLength(JSON.stringify(v)));
+  for (const e of events) {
+    if (e.type === 'StateEntered') stateTransitions++;
+    const st = e.state as { input?: unknown; output?: unknown } | undefined;
+    if (st) largestPayloadBytes = Math.max(largestPayloadBytes, size(st.input), size(st.output));
+    if (e.type === 'ExecutionStarted') largestPayloadBytes = Math.max(largestPayloadBytes, size(e.input));
+    if (e.type === 'ExecutionSucceeded') largestPayloadBytes = Math.max(largestPayloadBytes, size(e.output));
+  }
+  return { stateTransitions, largestPayloadBytes };
+}

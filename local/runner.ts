@@ -26,9 +26,9 @@ import { DirBlobStore } from '../lambdas/runtime/blobs';
 import type { Deps } from '../lambdas/runtime/deps';
 import { CapturingLogger, CapturingMetrics, METRICS_NAMESPACE, SERVICE } from '../lambdas/runtime/powertools';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalExecution } from './aws';
-import { localDefinition, stateMachineName } from './definition';
+import { localDefinition, startingAt, stateMachineName } from './definition';
 import type { LocalEnvironment } from './environment';
-import { toHistory } from './history';
+import { payloadStats, toHistory } from './history';
 
 // aws-local-stepfunctions uses Promise.withResolvers (Node 22+).
 const P = Promise as unknown as { withResolvers?: unknown };
@@ -381,42 +381,4 @@ export class LocalRunner {
     this.clients.secrets.destroy();
     this.clients.sfn.destroy();
   }
-}
-
-/** The definition restarted at `start`, without the states no longer reachable (the validator rejects them). */
-export function startingAt(definition: Record<string, unknown>, start: string): Record<string, unknown> {
-  const states = definition.States as Record<
-    string,
-    { Next?: string; Default?: string; Choices?: { Next: string }[] }
-  >;
-  const keep = new Set<string>();
-  const visit = (name: string | undefined) => {
-    if (!name || keep.has(name) || !states[name]) return;
-    keep.add(name);
-    const s = states[name]!;
-    visit(s.Next);
-    visit(s.Default);
-    for (const c of s.Choices ?? []) visit(c.Next);
-  };
-  visit(start);
-  return {
-    ...definition,
-    StartAt: start,
-    States: Object.fromEntries(Object.entries(states).filter(([n]) => keep.has(n))),
-  };
-}
-
-/** State transitions (states entered) and the largest input or output any state saw, in bytes. */
-export function payloadStats(events: Event[]): { stateTransitions: number; largestPayloadBytes: number } {
-  let stateTransitions = 0;
-  let largestPayloadBytes = 0;
-  const size = (v: unknown) => (v === undefined ? 0 : Buffer.byteLength(JSON.stringify(v)));
-  for (const e of events) {
-    if (e.type === 'StateEntered') stateTransitions++;
-    const st = e.state as { input?: unknown; output?: unknown } | undefined;
-    if (st) largestPayloadBytes = Math.max(largestPayloadBytes, size(st.input), size(st.output));
-    if (e.type === 'ExecutionStarted') largestPayloadBytes = Math.max(largestPayloadBytes, size(e.input));
-    if (e.type === 'ExecutionSucceeded') largestPayloadBytes = Math.max(largestPayloadBytes, size(e.output));
-  }
-  return { stateTransitions, largestPayloadBytes };
 }
