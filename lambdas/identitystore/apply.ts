@@ -103,7 +103,10 @@ export async function applyOperations(ops: readonly Operation[], opts: ApplyOpti
         return id;
       })();
       lookups.set(cacheKey, p);
-      p.catch(() => lookups.delete(cacheKey)); // a failed lookup may be retried by a later op
+      // A definite answer (missing, not ours) is kept; a failed lookup may be retried by a later op.
+      p.catch((err) => {
+        if (!(err instanceof Missing || err instanceof NotOwned)) lookups.delete(cacheKey);
+      });
     }
     return p;
   };

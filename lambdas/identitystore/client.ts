@@ -5,7 +5,8 @@
  * Two things differ from the SDK defaults, both because the service's ~20 requests/s is shared by
  * the whole account and a sync makes thousands of calls:
  * - a client-side pace (`rps`): a token bucket every attempt waits on, so the client does not
- *   spend calls on being throttled;
+ *   spend calls on being throttled, slowing down when the service throttles it anyway (others in
+ *   the account use the same budget) and speeding up again as calls go through;
  * - retries with exponential backoff and full jitter, without the SDK's retry quota (which, once
  *   drained by a throttling storm, turns every later retryable error into a failure) and without
  *   adaptive mode (whose rate collapses to 0.5 req/s under throttling that is not caused by us).
@@ -27,17 +28,40 @@ export interface IdentityStoreClientOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
-/** Token bucket (burst 1) that spaces calls 1/rps apart, fairly across concurrent callers. */
+/**
+ * The client-side pace: calls spaced 1/rate apart (burst 1), fairly across concurrent callers.
+ * The rate starts at `rps` and adapts, because the service's limit is shared with everything else
+ * in the account: each ThrottlingException multiplies it by 0.7 (not below `rps / 4`), each call
+ * that goes through adds `rps / 100` back (up to `rps`).
+ */
 export class Pace {
   private next = 0;
-  constructor(private readonly rps: number) {}
+  private rate: number;
+  private readonly floor: number;
+  constructor(private readonly rps: number) {
+    this.rate = rps;
+    this.floor = rps / 4;
+  }
+  get currentRps(): number {
+    return this.rate;
+  }
   async take(): Promise<void> {
     const now = performance.now();
     const at = Math.max(now, this.next);
-    this.next = at + 1000 / this.rps;
+    this.next = at + 1000 / this.rate;
     if (at > now) await new Promise((r) => setTimeout(r, at - now));
   }
+  throttled(): void {
+    this.rate = Math.max(this.floor, this.rate * 0.7);
+  }
+  succeeded(): void {
+    this.rate = Math.min(this.rps, this.rate + this.rps / 100);
+  }
 }
+
+const paces = new WeakMap<IdentitystoreClient, Pace>();
+/** The pace of a client made by makeIdentityStoreClient with `rps` (for tests and benchmarks). */
+export const paceOf = (client: IdentitystoreClient): Pace | undefined => paces.get(client);
 
 interface Token {
   getRetryCount(): number;
@@ -82,11 +106,19 @@ export function makeIdentityStoreClient(opts: IdentityStoreClientOptions = {}): 
   });
   if (opts.rps !== undefined && opts.rps > 0) {
     const pace = new Pace(opts.rps);
+    paces.set(client, pace);
     // In the finalizeRequest step after the retry middleware: runs once per attempt.
     client.middlewareStack.add(
       (next) => async (args) => {
         await pace.take();
-        return next(args);
+        try {
+          const out = await next(args);
+          pace.succeeded();
+          return out;
+        } catch (err) {
+          if ((err as { name?: string }).name === 'ThrottlingException') pace.throttled();
+          throw err;
+        }
       },
       { step: 'finalizeRequest', priority: 'low', name: 'scimSyncPace' },
     );
