@@ -17,7 +17,10 @@ export function printTable(title: string, rows: Row[]): void {
   for (const r of rows) process.stdout.write(line(cols.map((c) => cell(r[c]))));
 }
 
-/** Peak RSS and heap while fn runs, sampled every 5 ms (plus the process's maxRSS delta). */
+/**
+ * Wall time and peak heap while an async fn runs, heap sampled every 5 ms: a lower bound, since a
+ * timer cannot sample synchronous stretches (the engine bench measures the planner with v8.GCProfiler).
+ */
 export async function measure<T>(
   fn: () => Promise<T> | T,
 ): Promise<{ result: T; ms: number; peakHeapMb: number }> {

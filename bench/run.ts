@@ -1,19 +1,20 @@
 /**
- * `npm run bench`: the sync engine (planner, and sync against the Identity Store emulator), then
- * the GitHub and Entra ID reads. Tables go to stdout, progress to stderr.
+ * `npm run bench`: the sync engine (planner, and sync against the Identity Store emulator), the
+ * GitHub and Entra ID reads, then the whole state machine run locally (e2e). Tables go to stdout, progress to stderr.
  *
  *   npm run bench                          # everything but the slow runs (a few minutes)
- *   npm run bench -- --only engine         # one part: engine | github | entra (repeatable, or a,b)
+ *   npm run bench -- --only engine         # one part: engine | github | entra | e2e (repeatable, or a,b)
  *   npm run bench -- --large               # also the 10k users / 1k groups initial sync (~40 min)
  *   npm run bench -- --sizes 1k,10k        # engine store sizes (1k, 10k, 100k)
  *   npm run bench -- --serial              # emulator runs one after the other, not side by side
  */
 import os from 'node:os';
+import { benchE2e } from './e2e';
 import { benchEngine, isShapeName, type ShapeName } from './engine';
 import { benchEntra } from './entra';
 import { benchGithub } from './github';
 
-const PARTS = ['engine', 'github', 'entra'] as const;
+const PARTS = ['engine', 'github', 'entra', 'e2e'] as const;
 type Part = (typeof PARTS)[number];
 
 interface Flags {
@@ -25,7 +26,7 @@ interface Flags {
 
 function usage(msg: string): never {
   process.stderr.write(
-    `${msg}\nusage: npm run bench -- [--only engine|github|entra]... [--large] [--serial] [--sizes 1k,10k,100k]\n`,
+    `${msg}\nusage: npm run bench -- [--only engine|github|entra|e2e]... [--large] [--serial] [--sizes 1k,10k,100k]\n`,
   );
   process.exit(2);
 }
@@ -104,6 +105,14 @@ async function main(): Promise<void> {
         'the same read at the throttling plugin default of 1 GraphQL request/s (measured on the default-pacing',
         'row); peak heap = heapUsed sampled every 5 ms during the read (a lower bound: synchronous stretches',
         'are not sampled).',
+      ]);
+    } else if (part === 'e2e') {
+      await benchE2e();
+      note([
+        'Columns: IS calls = Identity Store requests the emulator received (throttled included); lower bound =',
+        "list pages of what the store held + memberships pages of the provider's groups + one call per change;",
+        'state transitions = states entered; history events = the Step Functions history the run would write',
+        '(limit 25,000); largest state payload = the biggest state input or output (limit 256 KiB).',
       ]);
     } else {
       await benchEntra();
