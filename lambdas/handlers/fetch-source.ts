@@ -7,7 +7,7 @@ import { SourceSnapshotSchema } from '../core/model';
 import { PROVIDER_ADAPTERS } from '../providers/registry';
 import { type Deps, lambdaHandler } from '../runtime/deps';
 import { FetchSourceEventSchema, keys, parseEvent, type SourceRef } from './contracts';
-import { expiryWarnings, readSecret } from './resolve-secret';
+import { readSecret } from './resolve-secret';
 
 export const makeFetchSource =
   (deps: Deps) =>
@@ -24,12 +24,9 @@ export const makeFetchSource =
     const snapshot = SourceSnapshotSchema.parse(read.snapshot);
     const key = keys.source(run);
     await deps.blobs.putJson(key, snapshot);
-    const warnings = [
-      ...snapshot.warnings,
-      ...(secret.expiresAt
-        ? []
-        : expiryWarnings(`the ${run.provider} credential`, read.credentialExpiresAt, deps.now())),
-    ];
+    // Expiry warnings: the provider's (GitHub's token expiry header) are in the snapshot; a
+    // secret that records its own expiry (Entra) was warned about by ResolveSecret.
+    const warnings = snapshot.warnings;
     const expiresAt = read.credentialExpiresAt ?? secret.expiresAt;
     if (expiresAt) {
       deps.metrics.addMetric(

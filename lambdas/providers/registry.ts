@@ -63,6 +63,8 @@ export const PROVIDER_ADAPTERS: Record<Provider, ProviderAdapter> = {
         secret: parseEntraSecret(secretRaw),
         logger: log,
         now,
+        // ResolveSecret already warns about the client secret's recorded expiry (one warning, not two).
+        expiryWarningDays: Number.NEGATIVE_INFINITY,
         ...(options ?? {}),
       });
       return r;

@@ -150,6 +150,39 @@ describe('secrets', () => {
   });
 });
 
+describe('credential expiry', () => {
+  const inDays = (d: number) => new Date(Date.now() + d * 86_400_000);
+  const metric = (metrics: unknown[], name: string) =>
+    metrics.map((m) => (m as Record<string, unknown>)[name]).find((v) => v !== undefined);
+
+  it('a GitHub token expiring soon is one warning in the output and a CredentialDaysToExpiry metric', async () => {
+    local = await startLocal({ config: testConfig(['github']), fixtures: { github: small } });
+    const expires = inDays(5);
+    local.env.github!.tokenExpiration = `${expires.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+    const r = await local.runner.run('github', { input: { dryRun: true } });
+    const s = r.output as RunSummary;
+    expect(s.warnings.filter((w) => /expire/i.test(w))).toHaveLength(1);
+    expect(s.warnings[0]).toMatch(/GitHub token expires .* rotate secret/);
+    expect(s.credentialExpiresAt).toBeDefined();
+    expect(metric(r.metrics, 'CredentialDaysToExpiry')).toBe(4);
+  });
+
+  it('an Entra client secret whose recorded expiry is near is one warning, from ResolveSecret', async () => {
+    local = await startLocal({ config: testConfig(['entra']), fixtures: { entra: tenant } });
+    const name = local.env.config.providers.entra!.secretName;
+    const current = JSON.parse(local.env.aws.secrets.get(name)!.versions.at(-1)!.value);
+    local.env.aws.putSecret(
+      name,
+      JSON.stringify({ ...current, client_secret_expires_at: inDays(10).toISOString() }),
+    );
+    const r = await local.runner.run('entra', { input: { dryRun: true } });
+    const s = r.output as RunSummary;
+    expect(s.warnings.filter((w) => /expire/i.test(w))).toHaveLength(1);
+    expect(s.warnings[0]).toMatch(/expires on .* \(in 9 days\): rotate it/);
+    expect(metric(r.metrics, 'CredentialDaysToExpiry')).toBe(9);
+  });
+});
+
 describe('two providers, one Identity Store', () => {
   it('never touch each other’s entries, nor hand-made ones', async () => {
     const handMade: SeedFile = {
