@@ -4,6 +4,7 @@
  * runs until SIGINT/SIGTERM; then `scim-sync start github --endpoint <endpoint> --wait` works.
  */
 import { parseArgs } from 'node:util';
+import { untilSignalled } from '../../local/http';
 import { serveLocalAws } from '../../local/serve';
 import { type Io, processIo } from './client';
 
@@ -13,7 +14,7 @@ export const LOCAL_AWS_USAGE =
 export async function localAwsCommand(
   argv: string[],
   io: Io = processIo(),
-  until: Promise<void> = signalled(),
+  until: Promise<void> = untilSignalled(),
 ): Promise<number> {
   let values: { port?: string; config?: string; seed?: string; 'blob-dir'?: string };
   try {
@@ -56,16 +57,4 @@ export async function localAwsCommand(
   await until;
   await local.close();
   return 0;
-}
-
-function signalled(): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
 }

@@ -4,6 +4,7 @@
  * SIGINT/SIGTERM.
  */
 import { readFileSync } from 'node:fs';
+import { untilSignalled } from '../http';
 import { type IdentityStoreEmulator, type SeedFile, startIdentityStoreEmulator } from './index';
 
 const FLAGS = ['--port', '--seed', '--rps', '--latency-ms', '--identity-store-id', '--host'] as const;
@@ -47,15 +48,7 @@ export async function emulateCommand(argv: string[]): Promise<number> {
   process.stdout.write(
     `${JSON.stringify({ endpoint: emulator.endpoint, identityStoreId: emulator.identityStoreId })}\n`,
   );
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await untilSignalled();
   await emulator.close();
   return 0;
 }
