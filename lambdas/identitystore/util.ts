@@ -39,7 +39,8 @@ export function isRetryable(err: unknown): boolean {
   const status = e.$metadata?.httpStatusCode;
   if (status !== undefined) return status >= 500 || status === 429;
   // No HTTP response at all: connection reset, DNS, socket timeout.
-  return typeof e.code === 'string' || e.name === 'Error' || e.name === 'AbortError';
+  // (Node's socket errors carry a code such as ECONNRESET; a plain Error is a bug, not a network failure.)
+  return typeof e.code === 'string' || e.name === 'AbortError';
 }
 
 /** Runs fn over items with at most `limit` in flight; results keep the input order. */

@@ -4,9 +4,8 @@
  */
 import { CreateUserCommand, type IdentitystoreClient } from '@aws-sdk/client-identitystore';
 import { toBatches } from '../../lambdas/core/batches';
-import { parseConfig } from '../../lambdas/core/config';
 import { type SourceSnapshot, SourceSnapshotSchema } from '../../lambdas/core/model';
-import { githubGroupDescription, ownershipRules } from '../../lambdas/core/ownership';
+import { MARKER, RULES } from '../support/rules';
 import { computePlan } from '../../lambdas/core/plan';
 import { applyOperations } from '../../lambdas/identitystore/apply';
 import { makeIdentityStoreClient } from '../../lambdas/identitystore/client';
@@ -19,13 +18,7 @@ import {
   WRITE_OPERATIONS,
 } from '../../local/identitystore';
 
-const config = parseConfig({
-  identityStoreId: 'd-1234567890',
-  region: 'eu-west-2',
-  providers: { github: { organisation: 'example-org', secretName: 'gh', userNameSuffix: '@example.com' } },
-});
-const rules = ownershipRules('github', config);
-const MARKER = githubGroupDescription('example-org');
+const rules = RULES.github;
 
 /** Users and groups the GitHub provider must never touch. */
 const foreignSeed: SeedFile = {

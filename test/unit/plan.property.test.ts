@@ -3,7 +3,6 @@
  * groups of the other provider and hand-made ones, with names that collide (also in other case).
  */
 import fc from 'fast-check';
-import { parseConfig } from '../../lambdas/core/config';
 import {
   nameKey,
   type Provider,
@@ -14,29 +13,14 @@ import {
 import {
   ENTRA_EMAIL_TYPE,
   GITHUB_GROUP_MARKER,
-  githubGroupDescription,
   groupOwner,
   type OwnershipRules,
-  ownershipRules,
   userOwner,
 } from '../../lambdas/core/ownership';
 import { computePlan } from '../../lambdas/core/plan';
 import { deletionGuard } from '../../lambdas/core/safety';
 import { applyInMemory } from '../support/memory-store';
-
-const config = parseConfig({
-  identityStoreId: 'd-1234567890',
-  region: 'eu-west-2',
-  providers: {
-    github: { organisation: 'example-org', secretName: 'gh', userNameSuffix: '@example.com' },
-    entra: { secretName: 'entra' },
-  },
-});
-const RULES: Record<Provider, OwnershipRules> = {
-  github: ownershipRules('github', config),
-  entra: ownershipRules('entra', config),
-};
-const MARKER = githubGroupDescription('example-org');
+import { MARKER, RULES } from '../support/rules';
 
 const BASES = ['ann', 'bob', 'cy', 'dee', 'eve', 'fay', 'gus', 'hal'];
 const GROUP_BASES = ['ops', 'dev', 'sec', 'data', 'web'];

@@ -7,17 +7,11 @@ import {
   SnapshotInvalidError,
 } from '../../lambdas/core/errors';
 import { type SourceSnapshot, SourceSnapshotSchema, type TargetSnapshot } from '../../lambdas/core/model';
-import { githubGroupDescription, ownershipRules } from '../../lambdas/core/ownership';
 import { computePlan, countOps } from '../../lambdas/core/plan';
 import { assertPlanFresh, enforceDeletionGuard } from '../../lambdas/core/safety';
+import { MARKER, RULES } from '../support/rules';
 
-const config = parseConfig({
-  identityStoreId: 'd-1234567890',
-  region: 'eu-west-2',
-  providers: { github: { organisation: 'example-org', secretName: 'gh', userNameSuffix: '@example.com' } },
-});
-const rules = ownershipRules('github', config);
-const MARKER = githubGroupDescription('example-org');
+const rules = RULES.github;
 
 function ghUser(login: string, display = login) {
   const userName = `${login}@example.com`;

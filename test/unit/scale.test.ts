@@ -11,18 +11,13 @@ import {
   maxOpsPerBatch,
   toBatches,
 } from '../../lambdas/core/batches';
-import { parseConfig } from '../../lambdas/core/config';
 import type { SourceSnapshot, TargetSnapshot } from '../../lambdas/core/model';
-import { githubGroupDescription, ownershipRules } from '../../lambdas/core/ownership';
+import { MARKER, RULES, TEST_CONFIG } from '../support/rules';
 import { computePlan } from '../../lambdas/core/plan';
 import { PHASES } from '../../lambdas/core/model';
 
-const config = parseConfig({
-  identityStoreId: 'd-1234567890',
-  region: 'eu-west-2',
-  providers: { github: { organisation: 'o', secretName: 's', userNameSuffix: '@example.com' } },
-});
-const rules = ownershipRules('github', config);
+const config = TEST_CONFIG;
+const rules = RULES.github;
 
 function maxSource(users: number, groups: number, groupsPerUser: number): SourceSnapshot {
   const members: string[][] = Array.from({ length: groups }, () => []);
@@ -42,7 +37,7 @@ function maxSource(users: number, groups: number, groupsPerUser: number): Source
     users: us,
     groups: members.map((m, i) => ({
       displayName: `g${i}`,
-      description: githubGroupDescription('o'),
+      description: MARKER,
       members: m,
     })),
     warnings: [],
