@@ -28,11 +28,15 @@ export interface IdentityStoreClientOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
+/** The longest service-requested wait the pace honours (a bigger hint is taken as this). */
+export const MAX_RETRY_AFTER_SECONDS = 30;
+
 /**
  * The client-side pace: calls spaced 1/rate apart (burst 1), fairly across concurrent callers.
  * The rate starts at `rps` and adapts, because the service's limit is shared with everything else
- * in the account: each ThrottlingException multiplies it by 0.7 (not below `rps / 4`), each call
- * that goes through adds `rps / 100` back (up to `rps`).
+ * in the account: each ThrottlingException multiplies it by 0.7 (not below `rps / 4`) and holds
+ * the next call for the `RetryAfterSeconds` the service sent, each call that goes through adds
+ * `rps / 100` back (up to `rps`).
  */
 export class Pace {
   private next = 0;
@@ -45,14 +49,27 @@ export class Pace {
   get currentRps(): number {
     return this.rate;
   }
+  /** How long a call made now would wait, in milliseconds. */
+  get waitMs(): number {
+    return Math.max(0, this.next - performance.now());
+  }
   async take(): Promise<void> {
     const now = performance.now();
     const at = Math.max(now, this.next);
     this.next = at + 1000 / this.rate;
     if (at > now) await new Promise((r) => setTimeout(r, at - now));
   }
-  throttled(): void {
+  /**
+   * A ThrottlingException: slow down, and when the service said how long to wait (its
+   * `RetryAfterSeconds`, capped at MAX_RETRY_AFTER_SECONDS), send nothing more until then. The
+   * budget is the account's, so the wait holds every caller of this client, not only the retry.
+   */
+  throttled(retryAfterSeconds?: number): void {
     this.rate = Math.max(this.floor, this.rate * 0.7);
+    if (retryAfterSeconds !== undefined && Number.isFinite(retryAfterSeconds) && retryAfterSeconds > 0) {
+      const until = performance.now() + Math.min(retryAfterSeconds, MAX_RETRY_AFTER_SECONDS) * 1000;
+      this.next = Math.max(this.next, until);
+    }
   }
   succeeded(): void {
     this.rate = Math.min(this.rps, this.rate + this.rps / 100);
@@ -116,7 +133,10 @@ export function makeIdentityStoreClient(opts: IdentityStoreClientOptions = {}): 
           pace.succeeded();
           return out;
         } catch (err) {
-          if ((err as { name?: string }).name === 'ThrottlingException') pace.throttled();
+          const e = err as { name?: string; RetryAfterSeconds?: unknown };
+          if (e.name === 'ThrottlingException') {
+            pace.throttled(typeof e.RetryAfterSeconds === 'number' ? e.RetryAfterSeconds : undefined);
+          }
           throw err;
         }
       },

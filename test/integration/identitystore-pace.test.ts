@@ -4,7 +4,12 @@
  * throttling (spending few calls on being throttled), and every call must still go through.
  */
 import { CreateUserCommand } from '@aws-sdk/client-identitystore';
-import { makeIdentityStoreClient, Pace, paceOf } from '../../lambdas/identitystore/client';
+import {
+  MAX_RETRY_AFTER_SECONDS,
+  makeIdentityStoreClient,
+  Pace,
+  paceOf,
+} from '../../lambdas/identitystore/client';
 import { startIdentityStoreEmulator } from '../../local/identitystore';
 
 describe('Pace', () => {
@@ -18,6 +23,57 @@ describe('Pace', () => {
     expect(p.currentRps).toBeCloseTo(7);
     for (let i = 0; i < 1000; i++) p.succeeded();
     expect(p.currentRps).toBe(20);
+  });
+
+  it("holds every caller for the service's RetryAfterSeconds, capped at MAX_RETRY_AFTER_SECONDS", async () => {
+    const p = new Pace(1000);
+    await p.take();
+    p.throttled(1);
+    const t0 = performance.now();
+    await Promise.all([p.take(), p.take()]);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(999);
+    const q = new Pace(1000);
+    q.throttled(Number.NaN);
+    q.throttled(-5);
+    q.throttled(undefined);
+    expect(q.waitMs).toBe(0);
+    q.throttled(3600);
+    expect(q.waitMs).toBeGreaterThan((MAX_RETRY_AFTER_SECONDS - 1) * 1000);
+    expect(q.waitMs).toBeLessThanOrEqual(MAX_RETRY_AFTER_SECONDS * 1000);
+  });
+});
+
+describe('a paced client told to wait by the Identity Store', () => {
+  it('sends its retry only after RetryAfterSeconds, so it is throttled once per call, not once per backoff step', async () => {
+    // 1 request/s, burst 1: back-to-back calls are throttled with RetryAfterSeconds 1.
+    const emu = await startIdentityStoreEmulator({ rps: 1 });
+    // A backoff this short (5-50 ms) would spend all 8 attempts within the second without the hint.
+    const client = makeIdentityStoreClient({
+      endpoint: emu.endpoint,
+      region: 'eu-west-2',
+      rps: 100,
+      backoff: { baseMs: 5, maxMs: 50 },
+    });
+    try {
+      const t0 = performance.now();
+      for (let i = 0; i < 3; i++) {
+        await client.send(
+          new CreateUserCommand({
+            IdentityStoreId: emu.identityStoreId,
+            UserName: `u${i}`,
+            DisplayName: `u${i}`,
+            Name: { GivenName: 'u', FamilyName: String(i) },
+          }),
+        );
+      }
+      const c = emu.counts().CreateUser;
+      expect(c.succeeded).toBe(3);
+      expect(c.throttled).toBe(2);
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(2000);
+    } finally {
+      client.destroy();
+      await emu.close();
+    }
   });
 });
 
