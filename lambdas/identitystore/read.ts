@@ -11,7 +11,7 @@ import {
   paginateListUsers,
   type User,
 } from '@aws-sdk/client-identitystore';
-import { TargetReadError } from '../core/errors';
+import { ConfigError, TargetReadError } from '../core/errors';
 import type { TargetGroup, TargetMembership, TargetSnapshot, TargetUser } from '../core/model';
 import { mayManageGroup, type OwnershipRules } from '../core/ownership';
 import { awsErrorName, type Log, mapLimit, silentLog } from './util';
@@ -55,10 +55,39 @@ export interface ReadTargetOptions {
   now?: () => Date;
 }
 
-async function step<T>(what: string, fn: () => Promise<T>): Promise<T> {
+/**
+ * Runs one read; a failure stops the whole read. A store that does not exist or may not be read is
+ * a deployment mistake that no retry mends (ConfigError, naming what to fix); anything else
+ * (throttling after all retries, 5xx, a group deleted while being read) is a TargetReadError,
+ * which the state machine retries.
+ */
+async function step<T>(what: string, identityStoreId: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
+    const name = awsErrorName(err);
+    const detail = `${what}: ${name}: ${(err as Error).message}`;
+    if (
+      name === 'ResourceNotFoundException' &&
+      (err as { ResourceType?: string }).ResourceType === 'IDENTITY_STORE'
+    ) {
+      throw new ConfigError(
+        `the Identity Store ${identityStoreId} does not exist in this account and region (${detail}). ` +
+          'Check scimSync.identityStoreId and region in cdk.json against IAM Identity Center > Settings, ' +
+          'deploy, then start a new run. Nothing was planned.',
+        { cause: err },
+      );
+    }
+    if (name === 'AccessDeniedException') {
+      const operation = what.split(' ')[0];
+      throw new ConfigError(
+        `access denied reading the Identity Store ${identityStoreId} (${detail}). The FetchTarget ` +
+          `function's role needs identitystore:${operation} on it, and the store must belong to this ` +
+          'account (the IAM Identity Center management or delegated administrator account). ' +
+          'Fix and deploy, then start a new run. Nothing was planned.',
+        { cause: err },
+      );
+    }
     throw new TargetReadError(
       `could not read the Identity Store (${what}): ${awsErrorName(err)}: ${(err as Error).message}. ` +
         'Nothing was planned; the run can be retried.',
@@ -74,7 +103,7 @@ export async function readTargetSnapshot(opts: ReadTargetOptions): Promise<Targe
   const users: TargetUser[] = [];
   const groups: TargetGroup[] = [];
   await Promise.all([
-    step('ListUsers', async () => {
+    step('ListUsers', identityStoreId, async () => {
       for await (const page of paginateListUsers(
         { client, pageSize: PAGE_SIZE },
         { IdentityStoreId: identityStoreId },
@@ -82,7 +111,7 @@ export async function readTargetSnapshot(opts: ReadTargetOptions): Promise<Targe
         for (const u of page.Users ?? []) users.push(toTargetUser(u));
       }
     }),
-    step('ListGroups', async () => {
+    step('ListGroups', identityStoreId, async () => {
       for await (const page of paginateListGroups(
         { client, pageSize: PAGE_SIZE },
         { IdentityStoreId: identityStoreId },
@@ -95,7 +124,7 @@ export async function readTargetSnapshot(opts: ReadTargetOptions): Promise<Targe
   const managed = groups.filter((g) => mayManageGroup(rules, g));
   const memberships: TargetMembership[] = [];
   await mapLimit(managed, opts.concurrency ?? 4, (g) =>
-    step(`ListGroupMemberships of ${g.displayName}`, async () => {
+    step(`ListGroupMemberships of ${g.displayName}`, identityStoreId, async () => {
       let NextToken: string | undefined;
       do {
         const page = await client.send(

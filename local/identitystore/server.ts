@@ -62,9 +62,21 @@ function sendError(res: ServerResponse, err: ServiceError, requestId: string): v
 }
 
 function faultError(f: Fault, op: OperationName): ServiceError {
-  return f.error === 'ThrottlingException'
-    ? throttled(`Rate exceeded (injected fault on ${op})`, 1)
-    : internalError(`Internal server error (injected fault on ${op}, mode ${f.mode})`);
+  switch (f.error) {
+    case 'ThrottlingException':
+      return throttled(`Rate exceeded (injected fault on ${op})`, 1);
+    case 'AccessDeniedException':
+      return new ServiceError(
+        'AccessDeniedException',
+        `User is not authorized to perform: identitystore:${op} (injected fault)`,
+      );
+    case 'ConcurrentModification':
+      return new ServiceError('ConflictException', `Concurrent modification (injected fault on ${op})`, {
+        Reason: 'CONCURRENT_MODIFICATION',
+      });
+    default:
+      return internalError(`Internal server error (injected fault on ${op}, mode ${f.mode})`);
+  }
 }
 
 function parseBody(body: Buffer): unknown {

@@ -5,7 +5,18 @@
 import { prng } from './entities';
 import { OPERATIONS, type OperationName } from './model';
 
-export type FaultError = 'ThrottlingException' | 'InternalServerException';
+/**
+ * What an injected fault answers: throttling (RetryAfterSeconds 1), a 500, AccessDeniedException (a
+ * missing IAM permission), or `ConcurrentModification` (ConflictException with Reason
+ * CONCURRENT_MODIFICATION, which the service documents as retryable).
+ */
+export const FAULT_ERRORS = [
+  'ThrottlingException',
+  'InternalServerException',
+  'AccessDeniedException',
+  'ConcurrentModification',
+] as const;
+export type FaultError = (typeof FAULT_ERRORS)[number];
 /** `before`: nothing is applied; `after`: the operation is applied but the client gets the error. */
 export type FaultMode = 'before' | 'after';
 
@@ -108,9 +119,14 @@ export class FaultInjector {
   ) {
     const rate = options.rate ?? 0;
     if (!(rate >= 0 && rate <= 1)) throw new Error(`fault rate must be within 0..1, got ${rate}`);
+    const known = (e: FaultError | undefined) => e === undefined || FAULT_ERRORS.includes(e);
+    if (!known(options.error))
+      throw new Error(`unknown fault error: ${options.error} (one of ${FAULT_ERRORS.join(', ')})`);
     for (const r of options.rules ?? []) {
       if (!OPERATIONS.includes(r.operation))
         throw new Error(`unknown operation in fault rule: ${r.operation}`);
+      if (!known(r.error))
+        throw new Error(`unknown fault error in rule: ${r.error} (one of ${FAULT_ERRORS.join(', ')})`);
     }
     for (const op of options.operations ?? []) {
       if (!OPERATIONS.includes(op)) throw new Error(`unknown operation in faults.operations: ${op}`);

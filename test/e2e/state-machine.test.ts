@@ -160,3 +160,48 @@ describe('the state machine, run locally', () => {
     expect(githubView(local.env.emulator.dump())).toEqual(expectedView(small));
   });
 });
+
+describe('an Identity Store the functions cannot use', () => {
+  it('a wrong identityStoreId stops the run at FetchTarget with ConfigError naming the id, not retried, nothing written', async () => {
+    local = await startLocal({ config: github(), fixtures: { github: small } });
+    local.env.config.identityStoreId = 'd-0000000000';
+    const r = await local.runner.run('github');
+    expect(r.execution.status).toBe('FAILED');
+    expect(r.execution.error).toBe('ConfigError');
+    expect(r.execution.cause).toMatch(/Identity Store d-0000000000 does not exist/);
+    expect(r.execution.cause).toMatch(/scimSync\.identityStoreId/);
+    expect(local.env.emulator.counts().ListUsers.received).toBe(1);
+    expect(local.writes()).toBe(0);
+  });
+
+  it('AccessDeniedException on a read is ConfigError naming the missing permission, not retried', async () => {
+    local = await startLocal({
+      config: github(),
+      fixtures: { github: small },
+      faults: { rate: 1, operations: ['ListGroups'], error: 'AccessDeniedException' },
+    });
+    const r = await local.runner.run('github');
+    expect(r.execution.status).toBe('FAILED');
+    expect(r.execution.error).toBe('ConfigError');
+    expect(r.execution.cause).toMatch(/needs identitystore:ListGroups/);
+    expect(local.env.emulator.counts().ListGroups.received).toBe(1);
+    expect(local.writes()).toBe(0);
+  });
+
+  it('ConflictException CONCURRENT_MODIFICATION is retried, never taken for "already a member"', async () => {
+    local = await startLocal({
+      config: github({ batchSize: 30 }),
+      fixtures: { github: small },
+      faults: {
+        rules: [{ operation: 'CreateGroupMembership', nth: [1, 2, 3], error: 'ConcurrentModification' }],
+      },
+    });
+    const r = await local.runner.run('github');
+    expect(r.execution.status).toBe('SUCCEEDED');
+    const c = local.env.emulator.counts().CreateGroupMembership;
+    expect(c.faulted).toBe(3);
+    expect(c.succeeded).toBe(Object.values(expectedView(small)).flat().length);
+    expect((r.output as RunSummary).applied).toMatchObject({ alreadyDone: 0, conflicts: 0, failed: 0 });
+    expect(githubView(local.env.emulator.dump())).toEqual(expectedView(small));
+  });
+});

@@ -108,6 +108,26 @@ describe('switches', () => {
     expect(r.$metadata.attempts).toBe(2);
   });
 
+  test('AccessDeniedException and CONCURRENT_MODIFICATION faults arrive as the SDK exceptions the service documents', async () => {
+    h.emu.setFaults({
+      rules: [
+        { operation: 'CreateUser', nth: 1, error: 'AccessDeniedException' },
+        { operation: 'CreateUser', nth: 2, error: 'ConcurrentModification' },
+      ],
+    });
+    const denied = await failure(h.createUser('denied'));
+    expect(denied.name).toBe('AccessDeniedException');
+    expect(denied.message).toMatch(/identitystore:CreateUser/);
+    const conflict = await failure(h.createUser('busy'));
+    expect(conflict.name).toBe('ConflictException');
+    expect(conflict.Reason).toBe('CONCURRENT_MODIFICATION');
+    expect(h.emu.dump().users.map((u) => u.UserName)).toEqual([]);
+    expect(() => h.emu.setFaults({ rate: 1, error: 'Boom' as never })).toThrow(/unknown fault error: Boom/);
+    expect(() =>
+      h.emu.setFaults({ rules: [{ operation: 'CreateUser', nth: 1, error: 'Nope' as never }] }),
+    ).toThrow(/unknown fault error in rule: Nope/);
+  });
+
   test('latency delays each call', async () => {
     h.emu.setLatency(60);
     const t0 = performance.now();
