@@ -70,6 +70,33 @@ describe('failures an operator deals with', () => {
     expect((redriven.output as RunSummary).applied).toMatchObject({ failed: 0 });
   });
 
+  it('operations refused for good (AccessDenied) are not retried; the rest is applied and Report fails with SyncIncompleteError naming them', async () => {
+    local = await startLocal({
+      config: testConfig(['github'], { batchSize: 20, applyConcurrency: 1 }),
+      fixtures: { github: small },
+      faults: { rate: 1, operations: ['CreateGroupMembership'], error: 'AccessDeniedException' },
+    });
+    const calls = new Map<string, number>();
+    const r = await local.runner.run('github', { wrapTask: countingTasks(calls) });
+    expect(r.execution.status).toBe('FAILED');
+    expect(r.execution.error).toBe('SyncIncompleteError');
+    expect(r.execution.cause).toMatch(
+      new RegExp(`^${memberships} operations failed for good \\(everything else was applied\\)`),
+    );
+    expect(r.execution.cause).toMatch(
+      /AccessDeniedException: User is not authorized to perform: identitystore:CreateGroupMembership/,
+    );
+    expect(r.execution.cause).toMatch(/docs\/runbook\.md#syncincompleteerror/);
+    // Each membership batch ran once: a refusal is not retryable, so no BatchIncompleteError retries.
+    const membershipRuns = [...calls].filter(([k]) => k.startsWith('ApplyMembershipsBatch'));
+    expect(membershipRuns.length).toBe(Math.ceil(memberships / 20));
+    expect(membershipRuns.every(([, n]) => n === 1)).toBe(true);
+    const c = local.env.emulator.counts();
+    expect(c.CreateUser.succeeded).toBe(30);
+    expect(c.CreateGroup.succeeded).toBe(4);
+    expect(c.CreateGroupMembership).toMatchObject({ received: memberships, succeeded: 0 });
+  });
+
   it('a redrive after planMaxAgeHours is refused with PlanExpiredError and changes nothing', async () => {
     local = await startLocal({
       config: testConfig(['github'], { planMaxAgeHours: 24 }),
