@@ -82,6 +82,7 @@ export class LocalAws {
     { name: string; arn: string; definition: string; creationDate: Date }
   >();
   readonly calls: Record<string, number> = {};
+  private readonly faults = new Map<string, { left: number; type: string }>();
   private server?: LocalServer;
   constructor(private readonly opts: LocalAwsOptions = {}) {}
 
@@ -105,6 +106,16 @@ export class LocalAws {
   }
   set onRedrive(fn: LocalAwsOptions['onRedrive']) {
     this.opts.onRedrive = fn;
+  }
+
+  /**
+   * The next `count` calls of `target` (such as `secretsmanager.GetSecretValue` or
+   * `AWSStepFunctions.ListExecutions`; Infinity: every call) fail with `type`: ThrottlingException
+   * answers 400, anything else (InternalServiceError, ServiceUnavailable...) 500.
+   */
+  failNext(target: string, count: number, type = 'ThrottlingException'): void {
+    if (count > 0) this.faults.set(target, { left: count, type });
+    else this.faults.delete(target);
   }
 
   /** Stores a new version of a secret (creating it), returns its ARN. */
@@ -136,6 +147,12 @@ export class LocalAws {
     const contentType =
       service === 'secretsmanager' ? 'application/x-amz-json-1.1' : 'application/x-amz-json-1.0';
     try {
+      const fault = this.faults.get(target);
+      if (fault && fault.left > 0) {
+        fault.left--;
+        const status = fault.type === 'ThrottlingException' ? 400 : 500;
+        throw new AwsError(fault.type, `${fault.type} (injected fault on ${target})`, status);
+      }
       const input = body.length ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
       let out: unknown;
       if (service === 'secretsmanager') out = this.secretsManager(op, input);

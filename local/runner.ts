@@ -23,7 +23,7 @@ import { makeReport } from '../lambdas/handlers/report';
 import { makeResolveSecret } from '../lambdas/handlers/resolve-secret';
 import { makeIdentityStoreClient } from '../lambdas/identitystore/client';
 import { DirBlobStore } from '../lambdas/runtime/blobs';
-import type { Deps } from '../lambdas/runtime/deps';
+import { type Deps, withTransientErrors } from '../lambdas/runtime/deps';
 import { CapturingLogger, CapturingMetrics, METRICS_NAMESPACE, SERVICE } from '../lambdas/runtime/powertools';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalExecution } from './aws';
 import { localDefinition, startingAt, stateMachineName } from './definition';
@@ -299,7 +299,7 @@ export class LocalRunner {
     const onProgress = opts.onProgress ?? this.defaults.onProgress;
     const handlers: Record<string, TaskFn> = {};
     for (const [state, factory] of Object.entries(TASK_STATES)) {
-      const real: TaskFn = (factory as (d: Deps) => TaskFn)(deps);
+      const real: TaskFn = withTransientErrors(state, (factory as (d: Deps) => TaskFn)(deps));
       const fn = opts.wrapTask ? opts.wrapTask(state, real) : real;
       // A redriven Map does not invoke the iterations that succeeded before.
       const skip = (ev: unknown) =>

@@ -164,6 +164,8 @@ const WHAT_TO_DO: Record<NamedErrorName, string> = {
   ConcurrentRunError: 'another run was in progress: nothing to do (check it with scim-sync status)',
   BatchIncompleteError: 're-drive it once the Identity Store is healthy: scim-sync redrive <execution-arn>',
   SyncIncompleteError: 'read the failures in the summary, fix their cause, then start a new run',
+  TransientServiceError:
+    'an AWS service kept failing (see the cause): re-drive it once the service is healthy: scim-sync redrive <execution-arn>',
 };
 
 const AWS_WHAT_TO_DO: Record<string, string> = {

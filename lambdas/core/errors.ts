@@ -98,6 +98,16 @@ export class SyncIncompleteError extends ScimSyncError {
   readonly retryable = false;
 }
 
+/**
+ * An AWS service a step uses besides the Identity Store (S3 for the run's files, Secrets Manager,
+ * Step Functions) was throttled, answered with a 5xx, or could not be reached, even after the SDK's
+ * own retries. It usually passes, so every Task retries it; the cause names the step and the AWS error.
+ */
+export class TransientServiceError extends ScimSyncError {
+  override readonly name = 'TransientServiceError' as const;
+  readonly retryable = true;
+}
+
 /** Every named error, for docs tests and the ASL's non-retryable list. */
 export const NAMED_ERRORS = [
   InputValidationError,
@@ -112,6 +122,7 @@ export const NAMED_ERRORS = [
   ConcurrentRunError,
   BatchIncompleteError,
   SyncIncompleteError,
+  TransientServiceError,
 ] as const;
 
 export type NamedErrorName = InstanceType<(typeof NAMED_ERRORS)[number]>['name'];

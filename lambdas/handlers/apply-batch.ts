@@ -139,4 +139,4 @@ export const makeApplyBatch =
     return summary;
   };
 
-export const handler = lambdaHandler(makeApplyBatch);
+export const handler = lambdaHandler('ApplyBatch', makeApplyBatch);

@@ -53,4 +53,4 @@ export const makeCheckConcurrency = (deps: Deps) => async (event: unknown) => {
   return { run };
 };
 
-export const handler = lambdaHandler(makeCheckConcurrency);
+export const handler = lambdaHandler('CheckConcurrency', makeCheckConcurrency);

@@ -108,4 +108,4 @@ export const makeComputePlan =
     };
   };
 
-export const handler = lambdaHandler(makeComputePlan);
+export const handler = lambdaHandler('ComputePlan', makeComputePlan);

@@ -53,4 +53,4 @@ export const makeFetchSource =
     };
   };
 
-export const handler = lambdaHandler(makeFetchSource);
+export const handler = lambdaHandler('FetchSource', makeFetchSource);

@@ -25,4 +25,4 @@ export const makeFetchTarget =
     };
   };
 
-export const handler = lambdaHandler(makeFetchTarget);
+export const handler = lambdaHandler('FetchTarget', makeFetchTarget);

@@ -142,4 +142,4 @@ export const makeReport =
     return summary;
   };
 
-export const handler = lambdaHandler(makeReport);
+export const handler = lambdaHandler('Report', makeReport);

@@ -77,4 +77,4 @@ export const makeResolveSecret =
     };
   };
 
-export const handler = lambdaHandler(makeResolveSecret);
+export const handler = lambdaHandler('ResolveSecret', makeResolveSecret);

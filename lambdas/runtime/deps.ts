@@ -16,10 +16,11 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
 import { type Config, parseConfig } from '../core/config';
-import { ConfigError, describeIssues } from '../core/errors';
+import { ConfigError, describeIssues, ScimSyncError, TransientServiceError } from '../core/errors';
 import { type Provider, ProviderSchema } from '../core/model';
 import { type OwnershipRules, ownershipRules } from '../core/ownership';
 import { makeIdentityStoreClient } from '../identitystore/client';
+import { awsErrorName, isRetryable } from '../identitystore/util';
 import { type BlobStore, DirBlobStore, S3BlobStore } from './blobs';
 import { makeLogger, makeMetrics } from './powertools';
 
@@ -101,15 +102,46 @@ export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): Deps {
 }
 
 /**
+ * A step's handler whose transient AWS failures (throttling, 5xx, a dropped connection: anything
+ * `isRetryable` that the handler did not already name) become TransientServiceError, which every
+ * Task retries; every other error passes through as it is.
+ */
+export function withTransientErrors<E, R>(
+  step: string,
+  fn: (event: E) => Promise<R>,
+): (event: E) => Promise<R> {
+  return async (event) => {
+    try {
+      return await fn(event);
+    } catch (err) {
+      if (err instanceof ScimSyncError || !isRetryable(err)) throw err;
+      const e = err as Error & { $metadata?: { httpStatusCode?: number; attempts?: number } };
+      const meta = e.$metadata;
+      const how = [
+        meta?.httpStatusCode ? `HTTP ${meta.httpStatusCode}` : undefined,
+        meta?.attempts ? `${meta.attempts} attempts` : undefined,
+      ].filter(Boolean);
+      throw new TransientServiceError(
+        `${step}: ${awsErrorName(err)}${how.length ? ` (${how.join(', ')})` : ''}: ${e.message}. ` +
+          'An AWS service call failed in a way that usually passes; the state machine retries the step ' +
+          '(docs/runbook.md#transientserviceerror).',
+        { cause: err },
+      );
+    }
+  };
+}
+
+/**
  * Wraps a handler factory into a Lambda handler whose deps are built on first use, so importing the
  * module has no side effects (tests and the local runner call the factory with their own deps).
  */
 export function lambdaHandler<E, R>(
+  step: string,
   factory: (deps: Deps) => (event: E) => Promise<R>,
 ): (event: E) => Promise<R> {
   let fn: ((event: E) => Promise<R>) | undefined;
   return (event) => {
-    fn ??= factory(depsFromEnv());
+    fn ??= withTransientErrors(step, factory(depsFromEnv()));
     return fn(event);
   };
 }

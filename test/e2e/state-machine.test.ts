@@ -205,3 +205,44 @@ describe('an Identity Store the functions cannot use', () => {
     expect(githubView(local.env.emulator.dump())).toEqual(expectedView(small));
   });
 });
+
+describe('AWS services besides the Identity Store failing', () => {
+  /** Invocations per Task state, and the names of the errors they threw. */
+  const counting =
+    (counts: Map<string, number>, errors: string[] = []) =>
+    (state: string, real: (i: unknown) => Promise<unknown>) =>
+    async (input: unknown) => {
+      counts.set(state, (counts.get(state) ?? 0) + 1);
+      return real(input).catch((e: Error) => {
+        errors.push(`${state}: ${e.name}`);
+        throw e;
+      });
+    };
+
+  it('Secrets Manager throttling beyond the SDK retries is TransientServiceError, and the state machine retries the step', async () => {
+    local = await startLocal({ config: github(), fixtures: { github: small } });
+    // The SDK makes 3 attempts: the first invocation of ResolveSecret fails, the second gets through.
+    local.env.aws.failNext('secretsmanager.GetSecretValue', 4, 'ThrottlingException');
+    const calls = new Map<string, number>();
+    const errors: string[] = [];
+    const r = await local.runner.run('github', { wrapTask: counting(calls, errors) });
+    expect(r.execution.status).toBe('SUCCEEDED');
+    expect(calls.get('ResolveSecret')).toBe(2);
+    expect(errors).toEqual(['ResolveSecret: TransientServiceError']);
+    expect(githubView(local.env.emulator.dump())).toEqual(expectedView(small));
+  });
+
+  it('Step Functions failing for good stops the run at CheckConcurrency with TransientServiceError naming the cause, after the retries', async () => {
+    local = await startLocal({ config: github(), fixtures: { github: small } });
+    local.env.aws.failNext('AWSStepFunctions.ListExecutions', Number.POSITIVE_INFINITY, 'ServiceUnavailable');
+    const calls = new Map<string, number>();
+    const r = await local.runner.run('github', { wrapTask: counting(calls) });
+    expect(r.execution.status).toBe('FAILED');
+    expect(r.execution.error).toBe('TransientServiceError');
+    expect(r.execution.cause).toMatch(/^CheckConcurrency: ServiceUnavailable \(HTTP 500, 3 attempts\)/);
+    expect(r.execution.cause).toMatch(/runbook\.md#transientserviceerror/);
+    expect(calls.get('CheckConcurrency')).toBe(7); // the first attempt and 6 retries
+    expect(calls.get('ResolveSecret')).toBeUndefined();
+    expect(Object.values(local.env.emulator.counts()).every((c) => c.received === 0)).toBe(true);
+  });
+});
