@@ -89,8 +89,7 @@ async function step<T>(what: string, identityStoreId: string, fn: () => Promise<
       );
     }
     throw new TargetReadError(
-      `could not read the Identity Store (${what}): ${awsErrorName(err)}: ${(err as Error).message}. ` +
-        'Nothing was planned; the run can be retried.',
+      `could not read the Identity Store (${detail}). Nothing was planned; the run can be retried.`,
       { cause: err },
     );
   }
