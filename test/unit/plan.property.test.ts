@@ -234,7 +234,7 @@ function expectDesiredState(
 
 describe.each(['github', 'entra'] as const)('planner properties (%s)', (provider) => {
   const rules = RULES[provider];
-  const runs = { numRuns: 400 };
+  const runs = { numRuns: Number(process.env.PROPERTY_RUNS ?? 400) };
 
   it('applying the plan gives exactly the desired state, and planning again is empty', () => {
     fc.assert(
