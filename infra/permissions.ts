@@ -36,7 +36,7 @@ export const IDENTITY_STORE_APPLY_ACTIONS = [
 /** Which blob-store calls each step makes on its provider's prefix. */
 export const S3_ACCESS: Partial<Record<Step, { read: boolean; write: boolean }>> = {
   FetchSource: { read: false, write: true },
-  FetchTarget: { read: false, write: true },
+  FetchTarget: { read: true, write: true },
   ComputePlan: { read: true, write: true },
   ApplyBatch: { read: true, write: true },
   Report: { read: true, write: false },

@@ -115,6 +115,8 @@ export class LocalRunner {
     private readonly defaults: Pick<RunOptions, 'retryPauseMs' | 'onProgress' | 'now'> & {
       /** The Identity Store client's retries (tests shorten them). */
       identityStoreRetry?: { maxAttempts: number; baseMs: number; maxMs: number };
+      /** FetchTarget's time for starting membership reads per invocation (tests force hand-overs). */
+      targetReadBudgetMs?: number;
     } = {},
   ) {
     const endpoint = env.aws.endpoint;
@@ -194,6 +196,9 @@ export class LocalRunner {
       secrets: this.clients.secrets,
       sfn: this.clients.sfn,
       now,
+      ...(this.defaults.targetReadBudgetMs === undefined
+        ? {}
+        : { targetReadBudgetMs: this.defaults.targetReadBudgetMs }),
       sourceOptions:
         provider === 'github'
           ? { retry: { retryBaseMs: 50, rateLimitUnitMs: 50, graphqlMinIntervalMs: 0 } }

@@ -100,7 +100,8 @@ export function membershipDependencies(batches: Batches): number[][] {
  * - A standard execution keeps at most 25,000 history events. One apply batch that succeeds first
  *   time costs 7 (MapIterationStarted, TaskStateEntered, LambdaFunctionScheduled, -Started,
  *   -Succeeded, TaskStateExited, MapIterationSucceeded); each retry adds 3. MAX_BATCHES = 2,400
- *   uses 16,800, leaving ~8,000 events for ~2,600 retries and the run's ~40 fixed events.
+ *   uses 16,800, leaving ~8,000 events for ~2,600 retries, the run's ~50 fixed events and
+ *   FetchTarget's hand-overs (7 events each; a first sync reads an empty store in one go).
  * - A batch must finish within the ApplyBatch Lambda's 900 s timeout at its share of the request
  *   rate (identityStoreRps / applyConcurrency). An operation costs 1 call, 3 when a create meets an
  *   existing entity; budgeting 2 calls per operation and 80% of the timeout gives maxOpsPerBatch.

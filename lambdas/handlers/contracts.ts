@@ -77,6 +77,15 @@ export const TargetRefSchema = z.object({
 });
 export type TargetRef = z.infer<typeof TargetRefSchema>;
 
+/** FetchTarget handing over to its next invocation: the read so far is in the blob `progress`. */
+export const TargetProgressRefSchema = z.object({
+  complete: z.literal(false),
+  progress: z.string(),
+  groupsRead: z.number(),
+  groupsLeft: z.number(),
+});
+export type TargetProgressRef = z.infer<typeof TargetProgressRefSchema>;
+
 export const SnapshotsSchema = z.object({ source: SourceRefSchema, target: TargetRefSchema });
 
 export const PlanCountsSchema = z.object({
@@ -108,6 +117,11 @@ export const PlanRefSchema = z.object({
 export type PlanRef = z.infer<typeof PlanRefSchema>;
 
 export const RunEventSchema = z.object({ run: RunSchema });
+/** `previous`: `{complete: false}` on the first call, then the last call's TargetProgressRef. */
+export const FetchTargetEventSchema = z.object({
+  run: RunSchema,
+  previous: z.object({ complete: z.literal(false), progress: z.string().optional() }),
+});
 export const FetchSourceEventSchema = z.object({ run: RunSchema, secret: SecretRefSchema });
 export const ComputePlanEventSchema = z.object({ run: RunSchema, snapshots: SnapshotsSchema });
 export const ApplyBatchEventSchema = z.object({
@@ -135,6 +149,7 @@ export function parseEvent<T>(schema: z.ZodType<T>, event: unknown, step: string
 export const keys = {
   source: (run: Run) => `${run.provider}/${run.runId}/source.json`,
   target: (run: Run) => `${run.provider}/${run.runId}/target.json`,
+  targetProgress: (run: Run) => `${run.provider}/${run.runId}/target-progress.json`,
   plan: (run: Run) => `${run.provider}/${run.runId}/plan.json`,
   batch: (run: Run, phase: string, index: number) =>
     `${run.provider}/${run.runId}/batches/${phase}/${index}.json`,

@@ -95,9 +95,12 @@ async function step<T>(what: string, identityStoreId: string, fn: () => Promise<
   }
 }
 
-export async function readTargetSnapshot(opts: ReadTargetOptions): Promise<TargetSnapshot> {
-  const { client, identityStoreId, rules } = opts;
-  const log = opts.log ?? silentLog;
+/**
+ * The first part of a read: every user and group, with no memberships read yet
+ * (`membershipsReadFor` empty). readMemberships completes it.
+ */
+export async function readUsersAndGroups(opts: ReadTargetOptions): Promise<TargetSnapshot> {
+  const { client, identityStoreId } = opts;
   const fetchedAt = (opts.now ?? (() => new Date()))().toISOString();
   const users: TargetUser[] = [];
   const groups: TargetGroup[] = [];
@@ -119,42 +122,71 @@ export async function readTargetSnapshot(opts: ReadTargetOptions): Promise<Targe
       }
     }),
   ]);
+  return { identityStoreId, fetchedAt, users, groups, memberships: [], membershipsReadFor: [] };
+}
 
-  const managed = groups.filter((g) => mayManageGroup(rules, g));
-  const memberships: TargetMembership[] = [];
-  await mapLimit(managed, opts.concurrency ?? 4, (g) =>
-    step(`ListGroupMemberships of ${g.displayName}`, identityStoreId, async () => {
-      let NextToken: string | undefined;
-      do {
-        const page = await client.send(
-          new ListGroupMembershipsCommand({
-            IdentityStoreId: identityStoreId,
-            GroupId: g.groupId,
-            MaxResults: PAGE_SIZE,
-            NextToken,
-          }),
-        );
-        for (const m of page.GroupMemberships ?? []) {
-          if (m.MemberId && 'UserId' in m.MemberId && m.MemberId.UserId && m.MembershipId) {
-            memberships.push({ membershipId: m.MembershipId, groupId: g.groupId, userId: m.MemberId.UserId });
+/** The groups of a snapshot whose memberships the provider must know and that are not read yet. */
+export function membershipsToRead(snapshot: TargetSnapshot, rules: OwnershipRules): TargetGroup[] {
+  const done = new Set(snapshot.membershipsReadFor);
+  return snapshot.groups.filter((g) => mayManageGroup(rules, g) && !done.has(g.groupId));
+}
+
+/**
+ * Reads the memberships of the groups still to read (one ListGroupMemberships chain per group, a
+ * few at a time) into `snapshot`, adding each group to `membershipsReadFor` once its whole chain is
+ * read. With `stop`, starts no further chain once stop() says so (at least one is read, so every call
+ * makes progress); returns how many groups are left.
+ */
+export async function readMemberships(
+  snapshot: TargetSnapshot,
+  opts: ReadTargetOptions & { stop?: () => boolean },
+): Promise<{ left: number }> {
+  const { client, identityStoreId } = opts;
+  const todo = membershipsToRead(snapshot, opts.rules);
+  await mapLimit(
+    todo,
+    opts.concurrency ?? 4,
+    (g) =>
+      step(`ListGroupMemberships of ${g.displayName}`, identityStoreId, async () => {
+        const found: TargetMembership[] = [];
+        let NextToken: string | undefined;
+        do {
+          const page = await client.send(
+            new ListGroupMembershipsCommand({
+              IdentityStoreId: identityStoreId,
+              GroupId: g.groupId,
+              MaxResults: PAGE_SIZE,
+              NextToken,
+            }),
+          );
+          for (const m of page.GroupMemberships ?? []) {
+            if (m.MemberId && 'UserId' in m.MemberId && m.MemberId.UserId && m.MembershipId) {
+              found.push({ membershipId: m.MembershipId, groupId: g.groupId, userId: m.MemberId.UserId });
+            }
           }
-        }
-        NextToken = page.NextToken;
-      } while (NextToken);
-    }),
+          NextToken = page.NextToken;
+        } while (NextToken);
+        snapshot.memberships.push(...found);
+        snapshot.membershipsReadFor.push(g.groupId);
+      }),
+    opts.stop,
   );
+  return { left: membershipsToRead(snapshot, opts.rules).length };
+}
+
+/** The whole read in one go (local runs, benchmarks, tests): users, groups, then memberships. */
+export async function readTargetSnapshot(opts: ReadTargetOptions): Promise<TargetSnapshot> {
+  const snapshot = await readUsersAndGroups(opts);
+  await readMemberships(snapshot, opts);
+  logRead(opts.log ?? silentLog, snapshot);
+  return snapshot;
+}
+
+export function logRead(log: Log, snapshot: TargetSnapshot): void {
   log.info('read the Identity Store', {
-    users: users.length,
-    groups: groups.length,
-    groupsWithMembershipsRead: managed.length,
-    memberships: memberships.length,
+    users: snapshot.users.length,
+    groups: snapshot.groups.length,
+    groupsWithMembershipsRead: snapshot.membershipsReadFor.length,
+    memberships: snapshot.memberships.length,
   });
-  return {
-    identityStoreId,
-    fetchedAt,
-    users,
-    groups,
-    memberships,
-    membershipsReadFor: managed.map((g) => g.groupId),
-  };
 }

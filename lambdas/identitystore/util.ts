@@ -43,17 +43,22 @@ export function isRetryable(err: unknown): boolean {
   return typeof e.code === 'string' || e.name === 'AbortError';
 }
 
-/** Runs fn over items with at most `limit` in flight; results keep the input order. */
+/**
+ * Runs fn over items with at most `limit` in flight; results keep the input order. With `stop`,
+ * no item after the first is started once stop() says so (items in flight finish; the rest have no
+ * result).
+ */
 export async function mapLimit<T, R>(
   items: readonly T[],
   limit: number,
   fn: (item: T, index: number) => Promise<R>,
+  stop?: () => boolean,
 ): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   let failed: unknown;
   const worker = async () => {
-    while (next < items.length && failed === undefined) {
+    while (next < items.length && failed === undefined && !(next > 0 && stop?.())) {
       const i = next++;
       try {
         results[i] = await fn(items[i] as T, i);

@@ -36,6 +36,11 @@ export interface Deps {
   secrets: SecretsManagerClient;
   sfn: SFNClient;
   now: () => Date;
+  /**
+   * How long one FetchTarget invocation starts new membership reads before handing over to the
+   * next (default TARGET_READ_BUDGET_SECONDS); tests shorten it to exercise the hand-over.
+   */
+  targetReadBudgetMs?: number;
   /** Provider-read tunables (local runs and tests shorten waits). */
   sourceOptions?: Record<string, unknown>;
 }

@@ -2,6 +2,7 @@
  * The step functions and every role in the template: function settings, and the whole policy
  * document of each role (actions and resources), so that any extra grant fails a test.
  */
+import { TARGET_READ_BUDGET_SECONDS } from '../../lambdas/handlers/fetch-target';
 import { App } from 'aws-cdk-lib';
 import { readAsl, STEPS, type Step, taskTimeouts } from '../../infra/asl';
 import { buildApp } from '../../infra/build';
@@ -117,7 +118,9 @@ function expectedStatements(provider: string, secretName: string, step: Step, lo
           ],
           Resource: store,
         },
-        blobs('s3:PutObject'),
+        // Its own progress when it hands over to its next invocation.
+        blobs('s3:GetObject', 's3:PutObject'),
+        listPrefix,
       ];
     case 'ComputePlan':
       return [logs, blobs('s3:GetObject', 's3:PutObject'), listPrefix];
@@ -188,6 +191,11 @@ describe.each(PROVIDERS)('$provider step functions', ({ provider, secretName }) 
   test.each(STEPS)('%s: the Lambda timeout does not exceed its Task TimeoutSeconds', (step) => {
     const { p } = functionByName(`scim-sync-${provider}-${STEP_SPECS[step].entry}`);
     expect(p.Timeout).toBeLessThanOrEqual(taskTimeouts(readAsl())[step]);
+  });
+
+  test('FetchTarget runs long enough to finish the reads in flight after its read budget (4 minutes or more)', () => {
+    const { p } = functionByName(`scim-sync-${provider}-${STEP_SPECS.FetchTarget.entry}`);
+    expect(p.Timeout as number).toBeGreaterThanOrEqual(TARGET_READ_BUDGET_SECONDS + 240);
   });
 
   test.each(STEPS)('%s: its role holds exactly the statements the handler needs', (step) => {

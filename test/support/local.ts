@@ -32,12 +32,17 @@ export function testConfig(providers: ('github' | 'entra')[], patch: Partial<Con
   };
 }
 
-export async function startLocal(opts: LocalEnvironmentOptions = {}, retryPauseMs = 20): Promise<Local> {
-  const env = await startLocalEnvironment(opts);
+export async function startLocal(
+  opts: LocalEnvironmentOptions & { targetReadBudgetMs?: number } = {},
+  retryPauseMs = 20,
+): Promise<Local> {
+  const { targetReadBudgetMs, ...envOpts } = opts;
+  const env = await startLocalEnvironment(envOpts);
   const blobDir = mkdtempSync(join(tmpdir(), 'scim-sync-e2e-'));
   const runner = new LocalRunner(env, blobDir, {
     retryPauseMs,
     identityStoreRetry: { maxAttempts: 6, baseMs: 5, maxMs: 100 },
+    ...(targetReadBudgetMs === undefined ? {} : { targetReadBudgetMs }),
   });
   return {
     env,
