@@ -12,7 +12,7 @@ import { placeholders, readAsl } from '../../statemachines/definition';
 import { generateGithubFixture } from '../../local/github';
 import { generateEntraFixture } from '../../local/graph';
 import type { SeedFile } from '../../local/identitystore';
-import { allFiles, type Local, startLocal, testConfig } from '../support/local';
+import { allFiles, countingTasks, type Local, startLocal, testConfig } from '../support/local';
 
 const small = generateGithubFixture({ organisation: 'example-org', teams: 4, users: 30, membersPerTeam: 20 });
 const tenant = generateEntraFixture({ groups: 5, users: 60, groupsPerUser: 2 });
@@ -23,15 +23,6 @@ afterEach(async () => {
   await local?.close();
   local = undefined;
 });
-
-/** Invocations of each apply batch, by "State/index". */
-function countingTasks(counts: Map<string, number>) {
-  return (state: string, real: (i: unknown) => Promise<unknown>) => async (input: unknown) => {
-    const index = (input as { index?: number }).index;
-    if (index !== undefined) counts.set(`${state}/${index}`, (counts.get(`${state}/${index}`) ?? 0) + 1);
-    return real(input);
-  };
-}
 
 describe('failures an operator deals with', () => {
   it('a batch that fails for good fails the Map; the redrive re-runs only the failed batch and nothing is applied twice', async () => {
@@ -45,7 +36,7 @@ describe('failures an operator deals with', () => {
       },
     });
     const calls = new Map<string, number>();
-    const r = await local.runner.run('github', { wrapTask: countingTasks(calls) });
+    const r = await local.runner.run('github', { wrapTask: countingTasks(calls, { byBatch: true }) });
     expect(r.execution.status).toBe('FAILED');
     expect(r.execution.error).toBe('BatchIncompleteError');
     const failedState = [...r.events]
@@ -57,7 +48,9 @@ describe('failures an operator deals with', () => {
 
     local.env.emulator.setFaults(undefined);
     calls.clear();
-    const redriven = await local.runner.redrive(r.execution.executionArn, { wrapTask: countingTasks(calls) });
+    const redriven = await local.runner.redrive(r.execution.executionArn, {
+      wrapTask: countingTasks(calls, { byBatch: true }),
+    });
     expect(redriven.execution.status).toBe('SUCCEEDED');
     expect(redriven.execution.redriveCount).toBe(1);
     expect([...calls.keys()].filter((k) => k.startsWith('ApplyMemberships'))).toEqual([
@@ -77,7 +70,7 @@ describe('failures an operator deals with', () => {
       faults: { rate: 1, operations: ['CreateGroupMembership'], error: 'AccessDeniedException' },
     });
     const calls = new Map<string, number>();
-    const r = await local.runner.run('github', { wrapTask: countingTasks(calls) });
+    const r = await local.runner.run('github', { wrapTask: countingTasks(calls, { byBatch: true }) });
     expect(r.execution.status).toBe('FAILED');
     expect(r.execution.error).toBe('SyncIncompleteError');
     expect(r.execution.cause).toMatch(

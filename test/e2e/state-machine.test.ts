@@ -7,7 +7,7 @@ import { generateGithubFixture } from '../../local/github';
 import type { SeedFile } from '../../local/identitystore';
 import type { RunSummary } from '../../lambdas/handlers/report';
 import { githubGroupDescription } from '../../lambdas/core/ownership';
-import { type Local, startLocal, testConfig } from '../support/local';
+import { countingTasks, type Local, startLocal, testConfig } from '../support/local';
 
 const ORG = 'example-org';
 const MARKER = githubGroupDescription(ORG);
@@ -207,25 +207,13 @@ describe('an Identity Store the functions cannot use', () => {
 });
 
 describe('AWS services besides the Identity Store failing', () => {
-  /** Invocations per Task state, and the names of the errors they threw. */
-  const counting =
-    (counts: Map<string, number>, errors: string[] = []) =>
-    (state: string, real: (i: unknown) => Promise<unknown>) =>
-    async (input: unknown) => {
-      counts.set(state, (counts.get(state) ?? 0) + 1);
-      return real(input).catch((e: Error) => {
-        errors.push(`${state}: ${e.name}`);
-        throw e;
-      });
-    };
-
   it('Secrets Manager throttling beyond the SDK retries is TransientServiceError, and the state machine retries the step', async () => {
     local = await startLocal({ config: github(), fixtures: { github: small } });
     // The SDK makes 3 attempts: the first invocation of ResolveSecret fails, the second gets through.
     local.env.aws.failNext('secretsmanager.GetSecretValue', 4, 'ThrottlingException');
     const calls = new Map<string, number>();
     const errors: string[] = [];
-    const r = await local.runner.run('github', { wrapTask: counting(calls, errors) });
+    const r = await local.runner.run('github', { wrapTask: countingTasks(calls, { errors }) });
     expect(r.execution.status).toBe('SUCCEEDED');
     expect(calls.get('ResolveSecret')).toBe(2);
     expect(errors).toEqual(['ResolveSecret: TransientServiceError']);
@@ -236,7 +224,7 @@ describe('AWS services besides the Identity Store failing', () => {
     local = await startLocal({ config: github(), fixtures: { github: small } });
     local.env.aws.failNext('AWSStepFunctions.ListExecutions', Number.POSITIVE_INFINITY, 'ServiceUnavailable');
     const calls = new Map<string, number>();
-    const r = await local.runner.run('github', { wrapTask: counting(calls) });
+    const r = await local.runner.run('github', { wrapTask: countingTasks(calls) });
     expect(r.execution.status).toBe('FAILED');
     expect(r.execution.error).toBe('TransientServiceError');
     expect(r.execution.cause).toMatch(/^CheckConcurrency: ServiceUnavailable \(HTTP 500, 3 attempts\)/);

@@ -7,7 +7,7 @@
 import type { RunSummary } from '../../lambdas/handlers/report';
 import { generateGithubFixture, type GithubFixture } from '../../local/github';
 import type { SeedFile } from '../../local/identitystore';
-import { type Local, startLocal, testConfig } from '../support/local';
+import { countingTasks, type Local, startLocal, testConfig } from '../support/local';
 
 const before = generateGithubFixture({
   organisation: 'example-org',
@@ -28,14 +28,6 @@ afterEach(async () => {
   await local?.close();
   local = undefined;
 });
-
-/** Invocations of each Task state. */
-function counting(counts: Map<string, number>) {
-  return (state: string, real: (i: unknown) => Promise<unknown>) => async (input: unknown) => {
-    counts.set(state, (counts.get(state) ?? 0) + 1);
-    return real(input);
-  };
-}
 
 async function syncedStore(): Promise<Required<SeedFile>> {
   const l = await startLocal({ config: testConfig(['github']), fixtures: { github: before } });
@@ -65,7 +57,7 @@ describe('FetchTarget handing over to its next invocation', () => {
       targetReadBudgetMs: 0,
     });
     const calls = new Map<string, number>();
-    const r = await local.runner.run('github', { wrapTask: counting(calls) });
+    const r = await local.runner.run('github', { wrapTask: countingTasks(calls) });
     expect(r.execution.status).toBe('SUCCEEDED');
     expect(calls.get('FetchTarget')).toBe(managed);
     const c = local.env.emulator.counts();
@@ -94,7 +86,7 @@ describe('FetchTarget handing over to its next invocation', () => {
       faults: { rules: [{ operation: 'ListGroupMemberships', nth: [3, 4, 5, 6, 7, 8] }] },
     });
     const calls = new Map<string, number>();
-    const r = await local.runner.run('github', { wrapTask: counting(calls) });
+    const r = await local.runner.run('github', { wrapTask: countingTasks(calls) });
     expect(r.execution.status).toBe('SUCCEEDED');
     expect(calls.get('FetchTarget')).toBe(managed + 1);
     const c = local.env.emulator.counts().ListGroupMemberships;

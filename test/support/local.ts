@@ -66,3 +66,25 @@ export function allFiles(dir: string): { path: string; text: string }[] {
   }
   return out;
 }
+
+type TaskFn = (input: unknown) => Promise<unknown>;
+
+/**
+ * A runner `wrapTask` that counts invocations: by Task state, or with `byBatch` by "State/index" for
+ * the apply batches only; and records the names of the errors they threw as "State: Name".
+ */
+export function countingTasks(
+  counts: Map<string, number>,
+  opts: { byBatch?: boolean; errors?: string[] } = {},
+) {
+  return (state: string, real: TaskFn): TaskFn =>
+    async (input) => {
+      const index = (input as { index?: number }).index;
+      const key = opts.byBatch ? (index === undefined ? undefined : `${state}/${index}`) : state;
+      if (key !== undefined) counts.set(key, (counts.get(key) ?? 0) + 1);
+      return real(input).catch((e: Error) => {
+        opts.errors?.push(`${state}: ${e.name}`);
+        throw e;
+      });
+    };
+}
