@@ -28,9 +28,11 @@ export interface StepSpec {
 const SOURCES: Record<Provider, string> = { github: 'GitHub organisation', entra: 'Entra ID tenant' };
 
 /**
- * Sizes: the fetch steps hold a whole snapshot and wait on paged APIs; ComputePlan diffs two
- * snapshots in memory (1,769 MB is one full vCPU); ApplyBatch is paced I/O and gets the full 900 s
- * that the planner's batch size budget assumes (lambdas/core/batches.ts).
+ * Sizes: the fetch steps hold a whole snapshot and wait on paged APIs. At the Identity Store's
+ * maximum (100k users, 100k groups, 1M memberships) the target snapshot is ~184 MB of JSON and
+ * parsing it takes ~1.3 GB (measured): FetchTarget re-reads it when it hands over, ComputePlan
+ * holds it with the source and the plan (3,008 MB, two vCPUs). ApplyBatch is paced I/O and gets
+ * the full 900 s that the planner's batch size budget assumes (lambdas/core/batches.ts).
  */
 export const STEP_SPECS: Record<Step, StepSpec> = {
   CheckConcurrency: {
@@ -53,13 +55,13 @@ export const STEP_SPECS: Record<Step, StepSpec> = {
   },
   FetchTarget: {
     entry: 'fetch-target',
-    memoryMb: 1024,
+    memoryMb: 2048,
     timeoutSeconds: 840,
     description: 'Reads the Identity Store users, groups and memberships into a snapshot',
   },
   ComputePlan: {
     entry: 'compute-plan',
-    memoryMb: 1769,
+    memoryMb: 3008,
     timeoutSeconds: 240,
     description: 'Diffs the snapshots, applies the deletion guard, writes the plan in batches',
   },

@@ -25,8 +25,8 @@ const SIZES: Record<Step, [number, number]> = {
   CheckConcurrency: [256, 30],
   ResolveSecret: [256, 30],
   FetchSource: [1024, 840],
-  FetchTarget: [1024, 840],
-  ComputePlan: [1769, 240],
+  FetchTarget: [2048, 840],
+  ComputePlan: [3008, 240],
   ApplyBatch: [512, 900],
   Report: [512, 240],
 };
