@@ -78,13 +78,12 @@ export const TargetRefSchema = z.object({
 export type TargetRef = z.infer<typeof TargetRefSchema>;
 
 /** FetchTarget handing over to its next invocation: the read so far is in the blob `progress`. */
-export const TargetProgressRefSchema = z.object({
-  complete: z.literal(false),
-  progress: z.string(),
-  groupsRead: z.number(),
-  groupsLeft: z.number(),
-});
-export type TargetProgressRef = z.infer<typeof TargetProgressRefSchema>;
+export interface TargetProgressRef {
+  complete: false;
+  progress: string;
+  groupsRead: number;
+  groupsLeft: number;
+}
 
 export const SnapshotsSchema = z.object({ source: SourceRefSchema, target: TargetRefSchema });
 
