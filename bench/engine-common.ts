@@ -12,9 +12,10 @@ import {
 } from '../lambdas/core/model';
 import {
   ENTRA_EMAIL_TYPE,
-  githubGroupDescription,
+  groupRecord,
   mayManageGroup,
   ownershipRules,
+  userRecord,
 } from '../lambdas/core/ownership';
 import type { SeedFile } from '../local/identitystore';
 
@@ -34,7 +35,6 @@ export const SHAPE_NAMES = Object.keys(SHAPES) as ShapeName[];
 
 export const ORG = 'example-org';
 export const SUFFIX = '@example.com';
-export const MARKER = githubGroupDescription(ORG);
 export const CONFIG = parseConfig({
   identityStoreId: 'd-1234567890',
   region: 'eu-west-2',
@@ -92,6 +92,7 @@ export function sourceUser(login: string, i: number): SourceUser {
   const givenName = GIVEN[i % GIVEN.length] ?? 'Ann';
   const familyName = FAMILY[(i * 7) % FAMILY.length] ?? 'Lee';
   return {
+    id: login,
     userName,
     displayName: `${givenName} ${familyName}`,
     name: { givenName, familyName },
@@ -133,13 +134,13 @@ export function makeSource(shape: { users: number; groups: number }, seed = 1): 
     const k = Math.min(shape.groups, 1 + Math.floor(rnd() * 5));
     const chosen = new Set<number>();
     while (chosen.size < k) chosen.add(pick());
-    for (const g of chosen) members[g]?.push(u.userName);
+    for (const g of chosen) members[g]?.push(u.id);
   }
   return {
     provider: 'github',
     fetchedAt: new Date(0).toISOString(),
     users,
-    groups: members.map((m, g) => ({ displayName: team(g), description: MARKER, members: m })),
+    groups: members.map((m, g) => ({ id: team(g), displayName: team(g), members: m })),
     warnings: [],
   };
 }
@@ -165,7 +166,7 @@ export function churnSource(src: SourceSnapshot, rate: number, seed: number): So
   };
   const leave = distinct(nu, U);
   const rename = distinct(nu, U, leave);
-  const gone = new Set([...leave].map((i) => src.users[i]?.userName));
+  const gone = new Set([...leave].map((i) => src.users[i]?.id));
   const users: SourceUser[] = [];
   src.users.forEach((u, i) => {
     if (leave.has(i)) return;
@@ -179,7 +180,7 @@ export function churnSource(src: SourceSnapshot, rate: number, seed: number): So
     .map((g) => ({ ...g, members: new Set(g.members.filter((m) => !gone.has(m))) }));
   const memberships = groups.reduce((n, g) => n + g.members.size, 0);
   const anyGroup = () => groups[Math.floor(rnd() * groups.length)];
-  const anyUser = () => users[Math.floor(rnd() * users.length)]?.userName ?? '';
+  const anyUser = () => users[Math.floor(rnd() * users.length)]?.id ?? '';
   // Move ~rate of the memberships: remove one, add another.
   const moves = Math.max(1, Math.round(memberships * rate));
   for (let done = 0, tries = 0; done < moves && tries < moves * 20; tries++) {
@@ -199,12 +200,12 @@ export function churnSource(src: SourceSnapshot, rate: number, seed: number): So
     done++;
   }
   for (const u of users.slice(users.length - nu)) {
-    for (let k = 0; k < 3; k++) anyGroup()?.members.add(u.userName);
+    for (let k = 0; k < 3; k++) anyGroup()?.members.add(u.id);
   }
   const avg = Math.max(1, Math.round(memberships / Math.max(1, groups.length)));
   const fresh = Array.from({ length: ng }, (_, j) => ({
+    id: `new-team-${String(j).padStart(5, '0')}`,
     displayName: `new-team-${String(j).padStart(5, '0')}`,
-    description: MARKER,
     members: new Set(Array.from({ length: avg }, anyUser)),
   }));
   return {
@@ -216,7 +217,14 @@ export function churnSource(src: SourceSnapshot, rate: number, seed: number): So
 
 /** Store contents in neutral form: what the source wants plus the entities of other owners. */
 export interface StoreState {
-  users: { userName: string; displayName: string; given: string; family: string; emailType?: string }[];
+  users: {
+    userName: string;
+    displayName: string;
+    given: string;
+    family: string;
+    emailType?: string;
+    profileUrl?: string;
+  }[];
   groups: { displayName: string; description?: string }[];
   memberships: { group: string; user: string }[];
 }
@@ -260,7 +268,9 @@ export function othersState(shape: { users: number; groups: number }): StoreStat
   return s;
 }
 
+/** The store a converged sync leaves: names, attributes and recorded ids as the source has them. */
 export function desiredState(src: SourceSnapshot): StoreState {
+  const nameOf = new Map(src.users.map((u) => [u.id, u.userName]));
   return {
     users: src.users.map((u) => ({
       userName: u.userName,
@@ -268,12 +278,12 @@ export function desiredState(src: SourceSnapshot): StoreState {
       given: u.name.givenName,
       family: u.name.familyName,
       emailType: u.email.type,
+      profileUrl: userRecord(RULES, u.id),
     })),
-    groups: src.groups.map((g) => ({
-      displayName: g.displayName,
-      ...(g.description !== undefined ? { description: g.description } : {}),
-    })),
-    memberships: src.groups.flatMap((g) => g.members.map((user) => ({ group: g.displayName, user }))),
+    groups: src.groups.map((g) => ({ displayName: g.displayName, description: groupRecord(RULES, g.id) })),
+    memberships: src.groups.flatMap((g) =>
+      g.members.map((id) => ({ group: g.displayName, user: nameOf.get(id)! })),
+    ),
   };
 }
 
@@ -290,6 +300,7 @@ export function toSeed(s: StoreState): SeedFile {
       DisplayName: u.displayName,
       Name: { GivenName: u.given, FamilyName: u.family },
       ...(u.emailType ? { Emails: [{ Value: u.userName, Type: u.emailType, Primary: true }] } : {}),
+      ...(u.profileUrl ? { ProfileUrl: u.profileUrl } : {}),
     })),
     groups: s.groups.map((g) => ({
       DisplayName: g.displayName,
@@ -315,6 +326,7 @@ export function toTarget(s: StoreState, seed: number): TargetSnapshot {
     displayName: u.displayName,
     name: { givenName: u.given, familyName: u.family },
     ...(u.emailType ? { emails: [{ value: u.userName, type: u.emailType, primary: true }] } : {}),
+    ...(u.profileUrl ? { profileUrl: u.profileUrl } : {}),
   }));
   const groups: TargetGroup[] = s.groups.map((g) => ({
     groupId: id(),

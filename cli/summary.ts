@@ -3,7 +3,7 @@
  * who was created, updated or deleted, conflicts and warnings, from a run's result files.
  */
 import { describeOp } from '../lambdas/core/describe';
-import { OperationSchema } from '../lambdas/core/model';
+import { OperationSchema, PHASES } from '../lambdas/core/model';
 import type { BatchResultFile, ResultLine } from '../lambdas/handlers/apply-batch';
 import type { RunSummary } from '../lambdas/handlers/report';
 import type { BlobStore } from '../lambdas/runtime/blobs';
@@ -82,7 +82,7 @@ export async function readResults(blobs: BlobStore, provider: string, runId: str
   const keys = await blobs.list(`${provider}/${runId}/results/`);
   const order = (k: string) => {
     const m = /results\/(\w+)\/(\d+)\.json$/.exec(k);
-    return [['creates', 'memberships', 'deletes'].indexOf(m?.[1] ?? ''), Number(m?.[2] ?? 0)] as const;
+    return [(PHASES as readonly string[]).indexOf(m?.[1] ?? ''), Number(m?.[2] ?? 0)] as const;
   };
   keys.sort((a, b) => {
     const [pa, ia] = order(a);

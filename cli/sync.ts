@@ -101,7 +101,6 @@ export async function syncCommand(argv: string[]): Promise<number> {
     process.stderr.write(`ConfigError: the configuration has no providers.${p} section\n`);
     return 1;
   }
-  config.providers = { [p]: config.providers[p] } as typeof config.providers;
   const out = (s: string) => {
     if (!values.json) process.stdout.write(s);
   };
@@ -109,7 +108,9 @@ export async function syncCommand(argv: string[]): Promise<number> {
   let runner: LocalRunner | undefined;
   try {
     env = await startLocalEnvironment({
+      // The whole configuration: the other provider's section (or its defaults) sets its claims.
       config,
+      providers: [p],
       ...(values.fixture ? { fixtures: { [p]: values.fixture } } : {}),
       ...(values.seed ? { seed: JSON.parse(readFileSync(values.seed, 'utf8')) as SeedFile } : {}),
       ...(values.rps ? { rps: Number(values.rps) } : {}),

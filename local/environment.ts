@@ -49,7 +49,13 @@ export function loadConfigInput(file?: string): ConfigInput {
 }
 
 export interface LocalEnvironmentOptions {
+  /**
+   * The whole configuration: every provider's section stays in it (each provider's ownership rules
+   * are derived from all of them, exactly as in the deployed Lambdas).
+   */
   config?: ConfigInput;
+  /** The providers to start stand-ins for (default: every configured one). */
+  providers?: Provider[];
   fixtures?: Partial<Record<Provider, string | GithubFixture | EntraFixture>>;
   seed?: SeedFile;
   rps?: number;
@@ -59,8 +65,12 @@ export interface LocalEnvironmentOptions {
 }
 
 export interface LocalEnvironment {
-  /** The configuration with every endpoint pointing at a stand-in. */
+  /** The configuration with the endpoints of the started providers pointing at stand-ins. */
   config: Config;
+  /** The providers whose stand-ins run (their state machines exist locally). */
+  providers: Provider[];
+  /** No Identity Store limit was asked for: local clients do not pace themselves. */
+  unpaced: boolean;
   emulator: IdentityStoreEmulator;
   aws: LocalAws;
   github?: FakeGithub;
@@ -87,8 +97,11 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
   try {
     input.identityStoreId = emulator.identityStoreId;
     // The sync paces itself to the Identity Store's limit: locally, the emulator's (none unless --rps).
-    input.identityStoreRps = opts.rps ?? 1000;
-    if (input.providers.github) {
+    if (opts.rps !== undefined) input.identityStoreRps = Math.min(opts.rps, 20);
+    const started = (opts.providers ?? (Object.keys(input.providers) as Provider[])).filter(
+      (p) => input.providers[p],
+    );
+    if (input.providers.github && started.includes('github')) {
       const f = opts.fixtures?.github ?? DEMO_FIXTURES.github;
       const fixture = typeof f === 'string' ? loadGithubFixture(f) : (f as GithubFixture);
       const token = `ghp_local${randomBytes(18).toString('hex')}`;
@@ -102,7 +115,7 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
       aws.putSecret(input.providers.github.secretName, JSON.stringify({ github_token: token }));
       secretValues.push(token);
     }
-    if (input.providers.entra) {
+    if (input.providers.entra && started.includes('entra')) {
       const f = opts.fixtures?.entra ?? DEMO_FIXTURES.entra;
       const fixture = typeof f === 'string' ? loadEntraFixture(f) : (f as EntraFixture);
       const creds = {
@@ -126,6 +139,8 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
     const config = parseConfig(input, 'local configuration');
     return {
       config,
+      providers: started,
+      unpaced: opts.rps === undefined,
       emulator,
       aws,
       ...(github ? { github } : {}),

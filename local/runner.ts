@@ -87,6 +87,7 @@ const TASK_STATES = {
   FetchSource: makeFetchSource,
   FetchTarget: makeFetchTarget,
   ComputePlan: makeComputePlan,
+  ApplyRenamesBatch: makeApplyBatch,
   ApplyCreatesBatch: makeApplyBatch,
   ApplyMembershipsBatch: makeApplyBatch,
   ApplyDeletesBatch: makeApplyBatch,
@@ -125,7 +126,7 @@ export class LocalRunner {
       secrets: new SecretsManagerClient({ endpoint, region: LOCAL_REGION, credentials }),
       sfn: new SFNClient({ endpoint, region: LOCAL_REGION, credentials }),
     };
-    for (const p of Object.keys(env.config.providers) as Provider[]) {
+    for (const p of env.providers) {
       env.aws.registerStateMachine(
         stateMachineName(p),
         JSON.stringify(localDefinition(p, env.config.applyConcurrency)),
@@ -147,8 +148,7 @@ export class LocalRunner {
   }
 
   private providerOf(stateMachineArn: string): Provider {
-    for (const p of Object.keys(this.env.config.providers) as Provider[])
-      if (this.stateMachineArn(p) === stateMachineArn) return p;
+    for (const p of this.env.providers) if (this.stateMachineArn(p) === stateMachineArn) return p;
     throw new Error(`no local state machine ${stateMachineArn}`);
   }
 
@@ -186,7 +186,7 @@ export class LocalRunner {
           endpoint: emulator.endpoint,
           region: LOCAL_REGION,
           credentials: LOCAL_CREDENTIALS,
-          rps,
+          rps: this.env.unpaced ? 1000 : rps,
           maxAttempts: this.defaults.identityStoreRetry?.maxAttempts ?? 8,
           backoff: this.defaults.identityStoreRetry ?? { baseMs: 50, maxMs: 2000 },
         });
@@ -333,9 +333,12 @@ export class LocalRunner {
         const st = e.state as { name: string; input?: unknown } | undefined;
         if (e.type === 'StateEntered' && st && e.index === undefined) {
           const items = (st.input as { plan?: { batches?: Record<string, number[]> } })?.plan?.batches;
-          const phase = { ApplyCreates: 'creates', ApplyMemberships: 'memberships', ApplyDeletes: 'deletes' }[
-            st.name
-          ];
+          const phase = {
+            ApplyRenames: 'renames',
+            ApplyCreates: 'creates',
+            ApplyMemberships: 'memberships',
+            ApplyDeletes: 'deletes',
+          }[st.name];
           if (phase && items)
             totals.set(st.name, { done: skipIterations.size, total: items[phase]?.length ?? 0 });
           onProgress?.({ kind: 'state', state: st.name });

@@ -1,6 +1,6 @@
 /**
- * Splitting a plan into apply batches: three phases (creates and updates, then memberships, then
- * deletes), each a list of batches of at most `batchSize` operations, in the plan's deterministic
+ * Splitting a plan into apply batches: four phases (renames that make way for other names, creates
+ * and updates, memberships, deletes), each a list of batches of at most `batchSize` operations, in the plan's deterministic
  * order. One batch is one Map iteration (one Lambda invocation) in the state machine.
  */
 import { nameKey, type Operation, PHASE_OF, PHASES, type Phase } from './model';
@@ -36,25 +36,25 @@ export function effectiveBatchSize(countsByPhase: Record<Phase, number>, opts: B
   return size;
 }
 
+function emptyBatches<T>(): Record<Phase, T[]> {
+  return { renames: [], creates: [], memberships: [], deletes: [] };
+}
+
 export function toBatches(
   ops: readonly Operation[],
   opts: BatchOptions,
 ): { batches: Batches; batchSize: number } {
-  const byPhase: Record<Phase, Operation[]> = { creates: [], memberships: [], deletes: [] };
+  const byPhase = emptyBatches<Operation>();
   for (const op of ops) byPhase[PHASE_OF[op.op]].push(op);
   const par = Math.max(1, opts.parallelism ?? 1);
   const batchSize = effectiveBatchSize(
-    {
-      creates: byPhase.creates.length,
-      memberships: byPhase.memberships.length,
-      deletes: byPhase.deletes.length,
-    },
+    Object.fromEntries(PHASES.map((p) => [p, byPhase[p].length])) as Record<Phase, number>,
     // Rounding each phase up to a multiple of `par` adds fewer than `par` batches per phase.
     opts.maxBatches === undefined
       ? opts
       : { ...opts, maxBatches: opts.maxBatches - PHASES.length * (par - 1) },
   );
-  const batches: Batches = { creates: [], memberships: [], deletes: [] };
+  const batches: Batches = emptyBatches<Operation[]>();
   for (const p of PHASES) {
     const list = byPhase[p];
     let count = Math.ceil(list.length / batchSize);

@@ -5,12 +5,34 @@
  */
 import { z } from 'zod';
 import { ConfigError, describeIssues } from './errors';
+import { DEFAULT_ENTRA_GROUP_PREFIX, TEMPORARY_NAME_TAG } from './ownership';
+import { invalidSchedule } from './schedule';
 
-const Schedule = z
+const Schedule = z.string().superRefine((s, ctx) => {
+  const why = invalidSchedule(s);
+  if (why) ctx.addIssue({ code: 'custom', message: why });
+});
+
+/** `@` and a domain: the suffix is both the UserName's tail and GitHub's claim on users. */
+const UserNameSuffix = z
   .string()
-  .regex(/^(cron\(.+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\)|at\(.+\))$/, {
-    message: 'must be an EventBridge Scheduler expression: cron(...), rate(N unit) or at(...)',
-  });
+  .regex(
+    /^@(?=.{1,253}$)[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?(?:\.[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?)+$/u,
+    {
+      message:
+        'must be @ followed by a domain, e.g. "@example.com" (without the @ it would also claim users such as breakglass@example.com)',
+    },
+  );
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+/** GitHub's API: https, or plain http only to a loopback address (a local stand-in). */
+const GithubApiUrl = z.url().refine(
+  (u) => {
+    const url = new URL(u);
+    return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.test(url.hostname));
+  },
+  { message: 'must be an https:// URL (plain http only to a loopback address such as 127.0.0.1)' },
+);
 
 export const GithubConfigSchema = z
   .object({
@@ -18,7 +40,7 @@ export const GithubConfigSchema = z
     secretName: z.string().min(1),
     schedule: Schedule.default('cron(0 */6 * * ? *)'),
     /** UserName = lower-cased login + this suffix; also the ownership marker for users. */
-    userNameSuffix: z.string().min(1),
+    userNameSuffix: UserNameSuffix,
     /** Prepended to the lower-cased team slug to form the group DisplayName. */
     groupPrefix: z.string().default(''),
     /** Team slugs never synced. */
@@ -48,7 +70,7 @@ export const GithubConfigSchema = z
     /** Use the organisation's SAML SSO identity (email, name) for users that have one. */
     useSamlIdentity: z.boolean().default(false),
     /** GitHub API base URL (GitHub Enterprise Server, or the local fake). */
-    apiUrl: z.url().default('https://api.github.com'),
+    apiUrl: GithubApiUrl.default('https://api.github.com'),
   })
   .strict();
 export type GithubConfig = z.infer<typeof GithubConfigSchema>;
@@ -57,7 +79,7 @@ export const EntraConfigSchema = z
   .object({
     secretName: z.string().min(1),
     schedule: Schedule.default('rate(2 hours)'),
-    groupPrefix: z.string().min(1).default('azure-aws-sso-'),
+    groupPrefix: z.string().min(1).default(DEFAULT_ENTRA_GROUP_PREFIX),
     /** Every synced user is a member of this group (it must start with groupPrefix). */
     holdingGroup: z.string().min(1).default('azure-aws-sso-all-members'),
     /** Group owners count as members (as the replaced job did). */
@@ -104,14 +126,33 @@ export const ConfigSchema = z
      * Identity Store requests per second this sync allows itself (all its Lambdas together; the
      * service allows about 20 per account, shared with the console and other tools).
      */
-    identityStoreRps: z.number().positive().max(1000).default(18),
+    identityStoreRps: z
+      .number()
+      .positive()
+      .max(20, { message: 'must be at most 20: the Identity Store allows about 20 requests/s per account' })
+      .default(18),
     providers: z
       .object({
         github: GithubConfigSchema.optional(),
         entra: EntraConfigSchema.optional(),
       })
       .strict()
-      .refine((p) => p.github || p.entra, { message: 'configure at least one provider (github or entra)' }),
+      .refine((p) => p.github || p.entra, { message: 'configure at least one provider (github or entra)' })
+      .superRefine((p, ctx) => {
+        // Claims that overlap can be known here for one thing: GitHub's group names (groupPrefix +
+        // slug, and its temporary names) must stay out of Entra's namespace, where Entra's claim
+        // wins. A missing entra section means its default prefix, as everywhere else.
+        if (!p.github) return;
+        const entraPrefix = p.entra?.groupPrefix ?? DEFAULT_ENTRA_GROUP_PREFIX;
+        const ghPrefix = p.github.groupPrefix.toLowerCase();
+        if (`${ghPrefix}${TEMPORARY_NAME_TAG}`.startsWith(entraPrefix.toLowerCase())) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['github', 'groupPrefix'],
+            message: `GitHub group names (groupPrefix "${p.github.groupPrefix}" + team slug) would fall in Entra's namespace (entra.groupPrefix "${entraPrefix}"), where Entra's claim wins: choose prefixes that do not overlap`,
+          });
+        }
+      }),
   })
   .strict();
 export type Config = z.infer<typeof ConfigSchema>;

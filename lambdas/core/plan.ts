@@ -2,12 +2,17 @@
  * The planner: given what the source says (SourceSnapshot) and what the Identity Store holds
  * (TargetSnapshot), the operations that make the provider's part of the store equal to the source.
  *
- * Rules (see docs/architecture.md):
- * - Only entities the provider owns (ownership.ts) are updated or deleted. A source entity whose
- *   name is taken by something the provider does not own is a conflict: reported, never written,
- *   and its memberships are not planned.
- * - Memberships are managed inside managed groups (owned, adopted or created) and only for users
- *   the provider owns or creates; a hand-made user added to a synced group by hand stays.
+ * Rules (see docs/architecture.md#ownership and #identity):
+ * - Only entities the provider owns (ownership.ts) are updated or deleted.
+ * - Source entities are matched to the store by recorded source id, then by name (identity.ts). A
+ *   rename is an update: the Identity Store ids, and every assignment on them, stay.
+ * - A source entity the store cannot hold (its name or attributes), that shares its name with
+ *   another source entity (ignoring case and Unicode form), whose name is in the other provider's
+ *   namespace or held by something the provider does not own, or that matches several store
+ *   entities, is a conflict: reported, never written, and the store entities that may be it are
+ *   left exactly as they are (not renamed, not updated, no membership change, never deleted).
+ * - Memberships are managed inside managed groups and only for users the provider manages; a
+ *   hand-made user added to a synced group by hand stays.
  * - The Identity Store drops the memberships of a deleted user or group with it, so no removal is
  *   planned for them.
  * - The output order is deterministic (sorted by phase, operation and name), so the same inputs
@@ -15,157 +20,145 @@
  */
 import { SnapshotInvalidError } from './errors';
 import {
-  type Conflict,
-  type Operation,
-  type OperationKind,
-  type SourceSnapshot,
-  type SourceUser,
-  type TargetSnapshot,
-  type TargetUser,
-  nameKey,
-} from './model';
-import { groupOwner, type OwnershipRules, userOwner } from './ownership';
+  assignNames,
+  type Matching,
+  matchEntities,
+  type NameClaim,
+  type Naming,
+  type StoreEntity,
+  screenSource,
+} from './identity';
+import { type Conflict, nameKey, type Operation, type SourceSnapshot, type TargetSnapshot } from './model';
+import {
+  groupOwner,
+  groupRecord,
+  type OwnershipRules,
+  recordedGroupId,
+  recordedUserId,
+  temporaryGroupName,
+  temporaryUserName,
+  userOwner,
+  userRecord,
+} from './ownership';
+import { compareOps, countOps, groupChanges, type PlanCounts, userChanges } from './changes';
+
+export { compareOps, countOps, type PlanCounts, userChanges };
 
 export interface Plan {
   provider: OwnershipRules['provider'];
   ops: Operation[];
   conflicts: Conflict[];
-  /** How many users and groups the provider owned before the plan (the deletion guard's base). */
-  owned: { users: number; groups: number };
+  /** What the provider owned before the plan (the deletion guard's base). */
+  owned: { users: number; groups: number; memberships: number };
   source: { users: number; groups: number };
 }
 
-type UserAttrs = Pick<SourceUser, 'displayName' | 'name' | 'email'>;
-
-/** The attributes of `want` that differ from `have` (only those the source sets). */
-export function userChanges(want: UserAttrs, have: TargetUser): Partial<UserAttrs> {
-  const set: Partial<UserAttrs> = {};
-  if (want.displayName !== have.displayName) set.displayName = want.displayName;
-  const n = have.name ?? {};
-  if (
-    want.name.givenName !== n.givenName ||
-    want.name.familyName !== n.familyName ||
-    (want.name.formatted !== undefined && want.name.formatted !== n.formatted)
-  ) {
-    set.name = want.name;
-  }
-  const e = have.emails?.[0];
-  if (
-    (have.emails?.length ?? 0) !== 1 ||
-    e?.value !== want.email.value ||
-    e?.type !== want.email.type ||
-    (e?.primary ?? false) !== want.email.primary
-  ) {
-    set.email = want.email;
-  }
-  return set;
-}
-
-const OP_ORDER: Record<OperationKind, number> = {
-  createGroup: 0,
-  updateGroup: 1,
-  createUser: 2,
-  updateUser: 3,
-  removeMember: 4,
-  addMember: 5,
-  deleteUser: 6,
-  deleteGroup: 7,
-};
-
-/** Sort key of an operation: its kind, then the group and user names it is about. */
-function sortKey(op: Operation): [number, string, string] {
-  switch (op.op) {
-    case 'createGroup':
-    case 'updateGroup':
-    case 'deleteGroup':
-      return [OP_ORDER[op.op], nameKey(op.displayName), ''];
-    case 'createUser':
-    case 'updateUser':
-    case 'deleteUser':
-      return [OP_ORDER[op.op], nameKey(op.userName), ''];
-    case 'addMember':
-    case 'removeMember':
-      // Memberships sort by group first so a batch resolves each group id once.
-      return [4, nameKey(op.group), `${nameKey(op.user)}\u0000${OP_ORDER[op.op]}`];
-  }
-}
-
-export function compareOps(a: Operation, b: Operation): number {
-  const ka = sortKey(a);
-  const kb = sortKey(b);
-  for (let i = 0; i < 3; i++) {
-    const x = ka[i] as string | number;
-    const y = kb[i] as string | number;
-    if (x < y) return -1;
-    if (x > y) return 1;
-  }
-  return 0;
+/** How a matched or created entity ends up, for the memberships part of the plan. */
+interface Managed {
+  name: string;
+  storeId?: string;
 }
 
 export function computePlan(source: SourceSnapshot, target: TargetSnapshot, rules: OwnershipRules): Plan {
   const ops: Operation[] = [];
-  const conflicts: Conflict[] = [];
+  const screened = screenSource(source, rules);
+  const conflicts: Conflict[] = [...screened.conflicts];
+
+  // --- the store, as the matcher sees it ---
+  const storeUsers: StoreEntity[] = target.users.map((u) => {
+    const owner = userOwner(rules, u);
+    const recordedId = owner === 'owned' ? recordedUserId(rules, u) : undefined;
+    return { id: u.userId, name: u.userName, owner, ...(recordedId ? { recordedId } : {}) };
+  });
+  const storeGroups: StoreEntity[] = target.groups.map((g) => {
+    const owner = groupOwner(rules, g);
+    const recordedId = owner === 'owned' ? recordedGroupId(rules, g) : undefined;
+    return { id: g.groupId, name: g.displayName, owner, ...(recordedId ? { recordedId } : {}) };
+  });
+  const userById = new Map(target.users.map((u) => [u.userId, u]));
+  const groupById = new Map(target.groups.map((g) => [g.groupId, g]));
 
   // --- users ---
-  const targetUsers = new Map<string, TargetUser>();
-  const userById = new Map<string, TargetUser>();
-  const ownedUserIds = new Set<string>();
-  for (const u of target.users) {
-    targetUsers.set(nameKey(u.userName), u);
-    userById.set(u.userId, u);
-    if (userOwner(rules, u) === 'owned') ownedUserIds.add(u.userId);
-  }
-  const ownedUsersBefore = ownedUserIds.size;
-
-  /** Source users we manage, by name key: the stored UserName, and the UserId unless this plan creates it. */
-  const managedUsers = new Map<string, { userName: string; userId?: string }>();
-  const keptUserIds = new Set<string>();
-  for (const su of source.users) {
-    const key = nameKey(su.userName);
-    const tu = targetUsers.get(key);
-    if (!tu) {
+  const users = screened.users;
+  const um = matchEntities(
+    users.map((u) => ({ id: u.id, name: u.userName })),
+    storeUsers,
+    screened.blockedUsers,
+  );
+  const userNaming = name(
+    'user',
+    users.map((u) => ({ id: u.id, name: u.userName })),
+    um,
+    storeUsers,
+    conflicts,
+  );
+  const managedUsers = new Map<string, Managed>(); // source id → final name, store id
+  for (const su of users) {
+    if (um.conflicts.has(su.id) || userNaming.blocked.has(su.id)) continue;
+    const e = um.matched.get(su.id);
+    const profileUrl = userRecord(rules, su.id);
+    if (!e) {
       ops.push({
         op: 'createUser',
         userName: su.userName,
         displayName: su.displayName,
         name: su.name,
         email: su.email,
+        profileUrl,
       });
-      managedUsers.set(key, { userName: su.userName });
+      managedUsers.set(su.id, { name: su.userName });
       continue;
     }
-    const owner = userOwner(rules, tu);
-    if (owner !== 'owned') {
-      conflicts.push({
-        kind: 'user',
-        name: su.userName,
-        existingId: tu.userId,
-        owner,
-        message:
-          owner === 'foreign'
-            ? `user ${tu.userName} belongs to the other provider; left alone, its memberships here are not synced`
-            : `user ${tu.userName} exists but is not managed by ${rules.provider} (made by hand or another tool); left alone`,
-      });
-      continue;
+    managedUsers.set(su.id, { name: su.userName, storeId: e.id });
+    const set: Extract<Operation, { op: 'updateUser' }>['set'] = userChanges(
+      { ...su, profileUrl },
+      userById.get(e.id)!,
+    );
+    let current = e.name;
+    if (nameKey(su.userName) !== nameKey(e.name)) {
+      const how = userNaming.vacate.get(e.id);
+      if (how === 'final') {
+        ops.push({ op: 'renameUser', userId: e.id, userName: e.name, to: su.userName, step: 'final' });
+        current = su.userName;
+      } else {
+        if (how === 'temporary') {
+          current = temporaryUserName(rules, e.id);
+          ops.push({ op: 'renameUser', userId: e.id, userName: e.name, to: current, step: 'temporary' });
+        }
+        set.userName = su.userName;
+      }
     }
-    managedUsers.set(key, { userName: tu.userName, userId: tu.userId });
-    keptUserIds.add(tu.userId);
-    const set = userChanges(su, tu);
-    if (Object.keys(set).length > 0)
-      ops.push({ op: 'updateUser', userId: tu.userId, userName: tu.userName, set });
+    if (Object.keys(set).length > 0) ops.push({ op: 'updateUser', userId: e.id, userName: current, set });
   }
-  const deletedUserIds = new Set<string>();
-  for (const id of ownedUserIds) {
-    if (keptUserIds.has(id)) continue;
-    const tu = userById.get(id)!;
-    ops.push({ op: 'deleteUser', userId: id, userName: tu.userName });
-    deletedUserIds.add(id);
+  const deletedUsers = new Set<string>();
+  for (const e of unmatchedOwned(storeUsers, um)) {
+    let userName = e.name;
+    if (userNaming.vacate.has(e.id)) {
+      userName = temporaryUserName(rules, e.id);
+      ops.push({ op: 'renameUser', userId: e.id, userName: e.name, to: userName, step: 'temporary' });
+    }
+    ops.push({
+      op: 'deleteUser',
+      userId: e.id,
+      userName,
+      ...(e.recordedId ? { recordedId: e.recordedId } : {}),
+    });
+    deletedUsers.add(e.id);
   }
 
   // --- groups ---
-  const targetGroups = new Map(target.groups.map((g) => [nameKey(g.displayName), g]));
-  const ownedGroupIds = new Set(
-    target.groups.filter((g) => groupOwner(rules, g) === 'owned').map((g) => g.groupId),
+  const groups = screened.groups;
+  const gm = matchEntities(
+    groups.map((g) => ({ id: g.id, name: g.displayName })),
+    storeGroups,
+    screened.blockedGroups,
+  );
+  const groupNaming = name(
+    'group',
+    groups.map((g) => ({ id: g.id, name: g.displayName })),
+    gm,
+    storeGroups,
+    conflicts,
   );
   const readFor = new Set(target.membershipsReadFor);
   const membersByGroup = new Map<string, Map<string, string>>(); // groupId → userId → membershipId
@@ -174,132 +167,207 @@ export function computePlan(source: SourceSnapshot, target: TargetSnapshot, rule
     membersByGroup.set(m.groupId, byUser);
     byUser.set(m.userId, m.membershipId);
   }
-
-  const keptGroupIds = new Set<string>();
-  for (const sg of source.groups) {
-    const tg = targetGroups.get(nameKey(sg.displayName));
-    const wanted = [...new Set(sg.members.map(nameKey))].filter((k) => managedUsers.has(k));
-    if (!tg) {
-      ops.push(
-        sg.description === undefined
-          ? { op: 'createGroup', displayName: sg.displayName }
-          : { op: 'createGroup', displayName: sg.displayName, description: sg.description },
-      );
-      for (const k of wanted) {
-        const { userName, userId } = managedUsers.get(k)!;
-        ops.push({ op: 'addMember', group: sg.displayName, user: userName, ...(userId ? { userId } : {}) });
+  const frozenUsers = um.frozen;
+  const ownedUserIds = new Set(storeUsers.filter((e) => e.owner === 'owned').map((e) => e.id));
+  for (const sg of groups) {
+    if (gm.conflicts.has(sg.id) || groupNaming.blocked.has(sg.id)) continue;
+    const e = gm.matched.get(sg.id);
+    const description = groupRecord(rules, sg.id);
+    const wanted = [...new Set(sg.members)].filter((id) => managedUsers.has(id));
+    if (!e) {
+      ops.push({ op: 'createGroup', displayName: sg.displayName, description });
+      for (const id of wanted) {
+        const u = managedUsers.get(id)!;
+        ops.push({
+          op: 'addMember',
+          group: sg.displayName,
+          user: u.name,
+          ...(u.storeId ? { userId: u.storeId } : {}),
+        });
       }
       continue;
     }
-    const owner = groupOwner(rules, tg);
-    if (owner === 'foreign' || owner === 'unowned') {
-      conflicts.push({
-        kind: 'group',
-        name: sg.displayName,
-        existingId: tg.groupId,
-        owner,
-        message:
-          owner === 'foreign'
-            ? `group ${tg.displayName} belongs to the other provider; left alone`
-            : `group ${tg.displayName} exists but is not managed by ${rules.provider} (it has a description of its own); left alone`,
-      });
-      continue;
-    }
-    if (!readFor.has(tg.groupId)) {
+    if (!readFor.has(e.id)) {
       throw new SnapshotInvalidError(
-        `memberships of group ${tg.displayName} (${tg.groupId}) were not read, so its members cannot be planned`,
+        `memberships of group ${e.name} (${e.id}) were not read, so its members cannot be planned`,
       );
     }
-    keptGroupIds.add(tg.groupId);
-    if (sg.description !== undefined && sg.description !== tg.description) {
+    const tg = groupById.get(e.id)!;
+    const set = groupChanges({ displayName: sg.displayName, description }, tg);
+    let current = e.name;
+    if (set.displayName !== undefined) {
+      const how = groupNaming.vacate.get(e.id);
+      if (how === 'final') {
+        ops.push({
+          op: 'renameGroup',
+          groupId: e.id,
+          displayName: e.name,
+          to: sg.displayName,
+          step: 'final',
+        });
+        delete set.displayName;
+        current = sg.displayName;
+      } else if (how === 'temporary') {
+        current = temporaryGroupName(rules, e.id);
+        ops.push({ op: 'renameGroup', groupId: e.id, displayName: e.name, to: current, step: 'temporary' });
+      }
+    }
+    if (Object.keys(set).length > 0) {
       ops.push({
         op: 'updateGroup',
-        groupId: tg.groupId,
-        displayName: tg.displayName,
-        description: sg.description,
-        reason: owner === 'adoptable' ? 'adopt' : 'changed',
+        groupId: e.id,
+        displayName: current,
+        set,
+        reason: e.owner === 'adoptable' ? 'adopt' : 'update',
       });
     }
-    const current = membersByGroup.get(tg.groupId) ?? new Map<string, string>();
+    const members = membersByGroup.get(e.id) ?? new Map<string, string>();
     const wantedIds = new Set<string>();
-    for (const k of wanted) {
-      const { userName, userId } = managedUsers.get(k)!;
-      if (userId) wantedIds.add(userId);
-      if (!userId || !current.has(userId)) {
+    for (const id of wanted) {
+      const u = managedUsers.get(id)!;
+      if (u.storeId) wantedIds.add(u.storeId);
+      if (!u.storeId || !members.has(u.storeId)) {
         ops.push({
           op: 'addMember',
-          group: tg.displayName,
-          groupId: tg.groupId,
-          user: userName,
-          ...(userId ? { userId } : {}),
+          group: sg.displayName,
+          groupId: e.id,
+          user: u.name,
+          ...(u.storeId ? { userId: u.storeId } : {}),
         });
       }
     }
-    for (const [userId, membershipId] of current) {
-      if (wantedIds.has(userId) || !ownedUserIds.has(userId) || deletedUserIds.has(userId)) continue;
+    for (const [userId, membershipId] of members) {
+      if (
+        wantedIds.has(userId) ||
+        !ownedUserIds.has(userId) ||
+        deletedUsers.has(userId) ||
+        frozenUsers.has(userId)
+      )
+        continue;
       ops.push({
         op: 'removeMember',
-        group: tg.displayName,
-        user: userById.get(userId)!.userName,
+        group: sg.displayName,
+        user: finalUserName(userId, managedUsers, userById),
         membershipId,
-        groupId: tg.groupId,
+        groupId: e.id,
         userId,
       });
     }
   }
-  for (const g of target.groups) {
-    if (ownedGroupIds.has(g.groupId) && !keptGroupIds.has(g.groupId)) {
-      ops.push({ op: 'deleteGroup', groupId: g.groupId, displayName: g.displayName });
+  for (const e of unmatchedOwned(storeGroups, gm)) {
+    let displayName = e.name;
+    if (groupNaming.vacate.has(e.id)) {
+      displayName = temporaryGroupName(rules, e.id);
+      ops.push({ op: 'renameGroup', groupId: e.id, displayName: e.name, to: displayName, step: 'temporary' });
     }
+    ops.push({
+      op: 'deleteGroup',
+      groupId: e.id,
+      displayName,
+      ...(e.recordedId ? { recordedId: e.recordedId } : {}),
+    });
   }
 
   ops.sort(compareOps);
   conflicts.sort((a, b) => (a.kind + nameKey(a.name) < b.kind + nameKey(b.name) ? -1 : 1));
+  const ownedGroupIds = new Set(storeGroups.filter((e) => e.owner === 'owned').map((e) => e.id));
   return {
     provider: rules.provider,
     ops,
     conflicts,
-    owned: { users: ownedUsersBefore, groups: ownedGroupIds.size },
+    owned: {
+      users: ownedUserIds.size,
+      groups: ownedGroupIds.size,
+      memberships: target.memberships.filter(
+        (m) => ownedGroupIds.has(m.groupId) && ownedUserIds.has(m.userId),
+      ).length,
+    },
     source: { users: source.users.length, groups: source.groups.length },
   };
 }
 
-export interface PlanCounts {
-  createUsers: number;
-  updateUsers: number;
-  deleteUsers: number;
-  createGroups: number;
-  updateGroups: number;
-  deleteGroups: number;
-  addMembers: number;
-  removeMembers: number;
-  conflicts: number;
-  total: number;
+/** The provider's store entities that no source entity is, and that may be deleted. */
+function unmatchedOwned(store: StoreEntity[], m: Matching): StoreEntity[] {
+  const taken = new Set([...m.matched.values()].map((e) => e.id));
+  return store.filter((e) => e.owner === 'owned' && !taken.has(e.id) && !m.frozen.has(e.id));
 }
 
-export function countOps(plan: Pick<Plan, 'ops' | 'conflicts'>): PlanCounts {
-  const c: PlanCounts = {
-    createUsers: 0,
-    updateUsers: 0,
-    deleteUsers: 0,
-    createGroups: 0,
-    updateGroups: 0,
-    deleteGroups: 0,
-    addMembers: 0,
-    removeMembers: 0,
-    conflicts: plan.conflicts.length,
-    total: plan.ops.length,
-  };
-  const field: Record<OperationKind, keyof PlanCounts> = {
-    createUser: 'createUsers',
-    updateUser: 'updateUsers',
-    deleteUser: 'deleteUsers',
-    createGroup: 'createGroups',
-    updateGroup: 'updateGroups',
-    deleteGroup: 'deleteGroups',
-    addMember: 'addMembers',
-    removeMember: 'removeMembers',
-  };
-  for (const op of plan.ops) c[field[op.op]]++;
-  return c;
+function finalUserName(
+  userId: string,
+  managed: Map<string, Managed>,
+  byId: Map<string, { userName: string }>,
+) {
+  for (const u of managed.values()) if (u.storeId === userId) return u.name;
+  return byId.get(userId)?.userName ?? userId;
+}
+
+/**
+ * Names for one kind: the matcher's conflicts become Conflicts, then the names that creates and
+ * renames need are freed (or the claim is a conflict, and its entity frozen).
+ */
+function name(
+  kind: 'user' | 'group',
+  source: { id: string; name: string }[],
+  m: Matching,
+  store: StoreEntity[],
+  conflicts: Conflict[],
+): Naming {
+  const byId = new Map(source.map((s) => [s.id, s]));
+  const what = kind === 'user' ? 'user' : 'group';
+  for (const [id, c] of m.conflicts) {
+    const s = byId.get(id)!;
+    if (c.reason === 'ambiguous') {
+      conflicts.push({
+        kind,
+        name: s.name,
+        sourceId: id,
+        reason: 'ambiguous',
+        message: `several ${what}s of the Identity Store may be ${what} ${s.name} (${c.candidates.map((e) => `${e.name} ${e.id}`).join(', ')}); all are left alone until one is removed or renamed`,
+      });
+    } else {
+      conflicts.push({
+        kind,
+        name: s.name,
+        sourceId: id,
+        existingId: c.holder.id,
+        reason: c.reason,
+        message:
+          c.reason === 'foreign'
+            ? `${what} ${c.holder.name} belongs to the other provider; left alone, and nothing is synced for it here`
+            : `${what} ${c.holder.name} exists but is not managed by this provider (made by hand or by another tool); left alone`,
+      });
+    }
+  }
+  const claims: NameClaim[] = [];
+  for (const s of source) {
+    if (m.conflicts.has(s.id)) continue;
+    const e = m.matched.get(s.id);
+    if (!e) claims.push({ sourceId: s.id, want: s.name });
+    else if (nameKey(e.name) !== nameKey(s.name)) claims.push({ sourceId: s.id, entity: e, want: s.name });
+  }
+  const deleting = new Set(unmatchedOwned(store, m).map((e) => e.id));
+  const naming = assignNames(claims, store, m.frozen, deleting);
+  for (const c of claims) {
+    const h = naming.blocked.get(c.sourceId);
+    if (!h) continue;
+    const reason = h.owner === 'foreign' ? 'foreign' : h.owner === 'owned' ? 'ambiguous' : 'unowned';
+    const change = c.entity
+      ? `cannot rename ${what} ${c.entity.name} to ${c.want}`
+      : `cannot create ${what} ${c.want}`;
+    const why =
+      h.owner === 'foreign'
+        ? 'the name belongs to the other provider'
+        : h.owner === 'owned'
+          ? 'the name is held by another of its entities that this run leaves alone'
+          : 'the name is held by an entity made by hand or by another tool';
+    conflicts.push({
+      kind,
+      name: c.want,
+      sourceId: c.sourceId,
+      existingId: h.id,
+      reason,
+      message: `${change}: ${why} (${h.name}, ${h.id}); ${c.entity ? 'it is left as it is' : 'nothing is synced for it'}`,
+    });
+  }
+  return naming;
 }

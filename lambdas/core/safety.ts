@@ -16,7 +16,7 @@ export interface GuardOptions {
 export interface GuardVerdict {
   tripped: boolean;
   reasons: string[];
-  deletes: { users: number; groups: number };
+  deletes: { users: number; groups: number; memberships: number };
 }
 
 /**
@@ -24,7 +24,10 @@ export interface GuardVerdict {
  * - the source is empty (no users or no groups) and the plan deletes anything: an empty read is far
  *   more often a broken credential, filter or API than a real "everyone left"; or
  * - the plan deletes more than maxDeletionPercent of the owned users (or groups) and more than
- *   deletionGuardFloor of them.
+ *   deletionGuardFloor of them; or
+ * - the plan removes more than maxDeletionPercent of the provider's managed memberships (its users
+ *   in its groups) and more than deletionGuardFloor of them: teams that come back empty take access
+ *   away as surely as deleted users do.
  * `allowMassDeletion` lets a tripped plan through (the verdict still says why it would have tripped).
  */
 export function deletionGuard(
@@ -33,9 +36,11 @@ export function deletionGuard(
 ): GuardVerdict {
   let users = 0;
   let groups = 0;
+  let memberships = 0;
   for (const op of plan.ops) {
     if (op.op === 'deleteUser') users++;
     else if (op.op === 'deleteGroup') groups++;
+    else if (op.op === 'removeMember') memberships++;
   }
   const reasons: string[] = [];
   if ((plan.source.users === 0 || plan.source.groups === 0) && users + groups > 0) {
@@ -43,17 +48,22 @@ export function deletionGuard(
       `the source snapshot is empty (${plan.source.users} users, ${plan.source.groups} groups) and the plan deletes ${users} users and ${groups} groups`,
     );
   }
-  const check = (kind: string, n: number, owned: number) => {
+  const check = (verb: string, what: string, n: number, owned: number) => {
     if (n > opts.deletionGuardFloor && n * 100 > opts.maxDeletionPercent * owned) {
       const pct = owned ? ((n * 100) / owned).toFixed(1) : '100';
       reasons.push(
-        `the plan deletes ${n} of ${owned} owned ${kind} (${pct}% > maxDeletionPercent ${opts.maxDeletionPercent}%)`,
+        `the plan ${verb} ${n} of ${owned} ${what} (${pct}% > maxDeletionPercent ${opts.maxDeletionPercent}%)`,
       );
     }
   };
-  check('users', users, plan.owned.users);
-  check('groups', groups, plan.owned.groups);
-  return { tripped: reasons.length > 0 && !opts.allowMassDeletion, reasons, deletes: { users, groups } };
+  check('deletes', 'owned users', users, plan.owned.users);
+  check('deletes', 'owned groups', groups, plan.owned.groups);
+  check('removes', 'managed memberships', memberships, plan.owned.memberships);
+  return {
+    tripped: reasons.length > 0 && !opts.allowMassDeletion,
+    reasons,
+    deletes: { users, groups, memberships },
+  };
 }
 
 /** Throws DeletionGuardError when the guard trips, with what to check and how to override. */

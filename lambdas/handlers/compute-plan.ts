@@ -100,6 +100,7 @@ export const makeComputePlan =
       counts,
       batchSize,
       batches: {
+        renames: indices(batches.renames.length),
         creates: indices(batches.creates.length),
         memberships: indices(batches.memberships.length),
         deletes: indices(batches.deletes.length),

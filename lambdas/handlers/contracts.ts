@@ -88,6 +88,7 @@ export interface TargetProgressRef {
 export const SnapshotsSchema = z.object({ source: SourceRefSchema, target: TargetRefSchema });
 
 export const PlanCountsSchema = z.object({
+  renames: z.number(),
   createUsers: z.number(),
   updateUsers: z.number(),
   deleteUsers: z.number(),
@@ -107,6 +108,7 @@ export const PlanRefSchema = z.object({
   batchSize: z.number(),
   /** Batch indices per phase: the Map states iterate over these. */
   batches: z.object({
+    renames: z.array(z.number()),
     creates: z.array(z.number()),
     memberships: z.array(z.number()),
     deletes: z.array(z.number()),

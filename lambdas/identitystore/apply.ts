@@ -1,8 +1,13 @@
 /**
  * Applies plan operations to the Identity Store, idempotently, so that a batch can run again (a
  * retry, a redrive, a crash half-way) and converge without duplicates:
- * - a create that meets "already exists" is done when the existing entity is the provider's, and a
- *   conflict (left alone) when it is not;
+ * - a create that meets "already exists" is done when the existing entity is the provider's and
+ *   records the same source id (an earlier attempt made it), and a conflict (left alone) when not;
+ * - a rename that meets a name in use is a conflict (someone took the name since the plan);
+ * - before a delete or a membership removal, a Describe call confirms that the user or group is
+ *   still the provider's and still the one planned (the same recorded source id); if not, the
+ *   operation is a conflict, never applied: ownership can change between plan and apply, or before
+ *   a redrive hours later;
  * - a delete or membership removal that meets "not found" is done;
  * - a membership add that meets "already a member" is done.
  * Entities created in this plan are named in the operations; their ids come from `ids` (filled as
@@ -28,8 +33,21 @@ import {
   UpdateUserCommand,
 } from '@aws-sdk/client-identitystore';
 import { describeOp } from '../core/describe';
-import { nameKey, type Operation, type OperationOf, type OpResult } from '../core/model';
-import { groupOwner, type OwnershipRules, userOwner } from '../core/ownership';
+import {
+  nameKey,
+  type Operation,
+  type OperationOf,
+  type OpResult,
+  type TargetGroup,
+  type TargetUser,
+} from '../core/model';
+import {
+  groupOwner,
+  type OwnershipRules,
+  recordedGroupId,
+  recordedUserId,
+  userOwner,
+} from '../core/ownership';
 import { toTargetGroup, toTargetUser } from './read';
 import { awsErrorName, isRetryable, type Log, mapLimit, silentLog } from './util';
 
@@ -55,6 +73,8 @@ export type AppliedOp = OpResult & { id?: string };
 
 /** The entity exists but is not the provider's: the operation is a conflict and is not applied. */
 class NotOwned extends Error {}
+/** The entity is the provider's but no longer the one planned, or a name it needs is in use. */
+class Changed extends Error {}
 /** The entity an operation depends on does not exist (its create failed or was a conflict). */
 class Missing extends Error {}
 
@@ -65,6 +85,46 @@ export async function applyOperations(ops: readonly Operation[], opts: ApplyOpti
   const log = opts.log ?? silentLog;
   const ids: KnownIds = opts.ids ?? { users: new Map(), groups: new Map() };
   const lookups = new Map<string, Promise<string>>();
+
+  /** Describe answers within this batch (the removals of one group describe it once). */
+  const described = new Map<string, Promise<TargetUser | TargetGroup | undefined>>();
+  const describe = (kind: 'user' | 'group', id: string) => {
+    const key = `${kind}:${id}`;
+    let p = described.get(key);
+    if (!p) {
+      p = (async () => {
+        try {
+          return kind === 'user'
+            ? toTargetUser(await client.send(new DescribeUserCommand({ IdentityStoreId, UserId: id })))
+            : toTargetGroup(await client.send(new DescribeGroupCommand({ IdentityStoreId, GroupId: id })));
+        } catch (err) {
+          if (awsErrorName(err) === 'ResourceNotFoundException') return undefined;
+          throw err;
+        }
+      })();
+      described.set(key, p);
+      p.catch(() => described.delete(key));
+    }
+    return p;
+  };
+  /**
+   * Whether a user or group is (still) the provider's ('gone' when it no longer exists), and, unless
+   * `recordedId` is null, still records that source id (undefined: none).
+   */
+  const check = async (
+    kind: 'user' | 'group',
+    id: string,
+    recordedId: string | undefined | null,
+  ): Promise<'owned' | 'gone' | 'other'> => {
+    const e = await describe(kind, id);
+    if (!e) return 'gone';
+    const [owned, recorded] =
+      kind === 'user'
+        ? [userOwner(rules, e as TargetUser) === 'owned', recordedUserId(rules, e as TargetUser)]
+        : [groupOwner(rules, e as TargetGroup) === 'owned', recordedGroupId(rules, e as TargetGroup)];
+    if (!owned) return 'other';
+    return recordedId === null || recorded === recordedId ? 'owned' : 'other';
+  };
 
   /** Finds the id of the provider's user or group by name; throws NotOwned / Missing. */
   const resolve = (kind: 'user' | 'group', name: string): Promise<string> => {
@@ -88,17 +148,10 @@ export async function applyOperations(ops: readonly Operation[], opts: ApplyOpti
             throw new Missing(`${kind} ${name} does not exist`);
           throw err;
         }
-        const owned =
-          kind === 'user'
-            ? userOwner(
-                rules,
-                toTargetUser(await client.send(new DescribeUserCommand({ IdentityStoreId, UserId: id }))),
-              ) === 'owned'
-            : groupOwner(
-                rules,
-                toTargetGroup(await client.send(new DescribeGroupCommand({ IdentityStoreId, GroupId: id }))),
-              ) === 'owned';
-        if (!owned) throw new NotOwned(`${kind} ${name} exists but is not managed by ${rules.provider}`);
+        const state = await check(kind, id, null);
+        if (state === 'gone') throw new Missing(`${kind} ${name} does not exist`);
+        if (state === 'other')
+          throw new NotOwned(`${kind} ${name} exists but is not managed by ${rules.provider}`);
         (kind === 'user' ? ids.users : ids.groups).set(nameKey(name), id);
         return id;
       })();
@@ -111,10 +164,51 @@ export async function applyOperations(ops: readonly Operation[], opts: ApplyOpti
     return p;
   };
 
-  /** A create met an existing entity: done if it is ours (an earlier attempt made it), else a conflict. */
-  const existing = async (kind: 'user' | 'group', name: string): Promise<AppliedOp> => {
+  /**
+   * A create met an existing entity: done if it is ours and records this source id (an earlier
+   * attempt made it), else a conflict.
+   */
+  const existing = async (kind: 'user' | 'group', name: string, record: string): Promise<AppliedOp> => {
     const id = await resolve(kind, name);
+    const e = await describe(kind, id);
+    const now =
+      kind === 'user'
+        ? (e as TargetUser | undefined)?.profileUrl
+        : (e as TargetGroup | undefined)?.description;
+    if (now !== record)
+      throw new Changed(
+        `${kind} ${name} already exists as another of ${rules.provider}'s ${kind}s (${id}); left alone`,
+      );
     return { status: 'already-done', id };
+  };
+
+  /** Deletes a user or group after checking it is still the provider's and the one planned. */
+  const checkedDelete = async (
+    kind: 'user' | 'group',
+    id: string,
+    name: string,
+    recordedId: string | undefined,
+    send: () => Promise<unknown>,
+  ): Promise<AppliedOp> => {
+    const state = await check(kind, id, recordedId);
+    if (state === 'gone') return { status: 'already-done' };
+    if (state === 'other')
+      throw new Changed(
+        `${kind} ${name} (${id}) is no longer ${rules.provider}'s, or no longer the one planned (another source id or marker); not deleted`,
+      );
+    return goneIsDone(send);
+  };
+
+  /** An update whose new name someone took since the plan is a conflict, not a failure. */
+  const renaming = async (what: string, send: () => Promise<unknown>): Promise<AppliedOp> => {
+    try {
+      await send();
+      return { status: 'done' };
+    } catch (err) {
+      if (isUniqueness(err))
+        throw new Changed(`${what}: the name is in use by another entity since the plan was made`);
+      throw err;
+    }
   };
 
   const run: { [K in Operation['op']]: (op: OperationOf<K>) => Promise<AppliedOp> } = {
@@ -124,13 +218,13 @@ export async function applyOperations(ops: readonly Operation[], opts: ApplyOpti
           new CreateGroupCommand({
             IdentityStoreId,
             DisplayName: op.displayName,
-            ...(op.description !== undefined ? { Description: op.description } : {}),
+            Description: op.description,
           }),
         );
         ids.groups.set(nameKey(op.displayName), r.GroupId!);
         return { status: 'done', id: r.GroupId! };
       } catch (err) {
-        if (isUniqueness(err)) return existing('group', op.displayName);
+        if (isUniqueness(err)) return existing('group', op.displayName, op.description);
         throw err;
       }
     },
@@ -147,17 +241,22 @@ export async function applyOperations(ops: readonly Operation[], opts: ApplyOpti
               ...(op.name.formatted !== undefined ? { Formatted: op.name.formatted } : {}),
             },
             Emails: [{ Value: op.email.value, Type: op.email.type, Primary: op.email.primary }],
+            ProfileUrl: op.profileUrl,
           }),
         );
         ids.users.set(nameKey(op.userName), r.UserId!);
         return { status: 'done', id: r.UserId! };
       } catch (err) {
-        if (isUniqueness(err)) return existing('user', op.userName);
+        if (isUniqueness(err)) return existing('user', op.userName, op.profileUrl);
         throw err;
       }
     },
     updateUser: async (op) => {
       const Operations: { AttributePath: string; AttributeValue: unknown }[] = [];
+      if (op.set.userName !== undefined)
+        Operations.push({ AttributePath: 'userName', AttributeValue: op.set.userName });
+      if (op.set.profileUrl !== undefined)
+        Operations.push({ AttributePath: 'profileUrl', AttributeValue: op.set.profileUrl });
       if (op.set.displayName !== undefined)
         Operations.push({ AttributePath: 'displayName', AttributeValue: op.set.displayName });
       if (op.set.name !== undefined) {
@@ -176,21 +275,45 @@ export async function applyOperations(ops: readonly Operation[], opts: ApplyOpti
         });
       }
       if (Operations.length === 0) return { status: 'already-done' };
-      await client.send(
-        new UpdateUserCommand({ IdentityStoreId, UserId: op.userId, Operations: Operations as never }),
+      return renaming(`update user ${op.userName}`, () =>
+        client.send(
+          new UpdateUserCommand({ IdentityStoreId, UserId: op.userId, Operations: Operations as never }),
+        ),
       );
-      return { status: 'done' };
     },
     updateGroup: async (op) => {
-      await client.send(
-        new UpdateGroupCommand({
-          IdentityStoreId,
-          GroupId: op.groupId,
-          Operations: [{ AttributePath: 'description', AttributeValue: op.description as never }],
-        }),
+      const Operations: { AttributePath: string; AttributeValue: unknown }[] = [];
+      if (op.set.displayName !== undefined)
+        Operations.push({ AttributePath: 'displayName', AttributeValue: op.set.displayName });
+      if (op.set.description !== undefined)
+        Operations.push({ AttributePath: 'description', AttributeValue: op.set.description });
+      if (Operations.length === 0) return { status: 'already-done' };
+      return renaming(`update group ${op.displayName}`, () =>
+        client.send(
+          new UpdateGroupCommand({ IdentityStoreId, GroupId: op.groupId, Operations: Operations as never }),
+        ),
       );
-      return { status: 'done' };
     },
+    renameUser: (op) =>
+      renaming(`rename user ${op.userName} to ${op.to}`, () =>
+        client.send(
+          new UpdateUserCommand({
+            IdentityStoreId,
+            UserId: op.userId,
+            Operations: [{ AttributePath: 'userName', AttributeValue: op.to as never }],
+          }),
+        ),
+      ),
+    renameGroup: (op) =>
+      renaming(`rename group ${op.displayName} to ${op.to}`, () =>
+        client.send(
+          new UpdateGroupCommand({
+            IdentityStoreId,
+            GroupId: op.groupId,
+            Operations: [{ AttributePath: 'displayName', AttributeValue: op.to as never }],
+          }),
+        ),
+      ),
     addMember: async (op) => {
       const [GroupId, UserId] = await Promise.all([
         op.groupId ?? resolve('group', op.group),
@@ -206,14 +329,29 @@ export async function applyOperations(ops: readonly Operation[], opts: ApplyOpti
         throw err;
       }
     },
-    removeMember: (op) =>
-      goneIsDone(() =>
+    removeMember: async (op) => {
+      // Ownership only (null: any recorded id): a removal is about who is in the group now.
+      const [user, group] = await Promise.all([
+        check('user', op.userId, null),
+        check('group', op.groupId, null),
+      ]);
+      if (user === 'gone' || group === 'gone') return { status: 'already-done' };
+      if (user === 'other' || group === 'other')
+        throw new Changed(
+          `${user === 'other' ? `user ${op.user}` : `group ${op.group}`} is no longer ${rules.provider}'s; the membership is left`,
+        );
+      return goneIsDone(() =>
         client.send(new DeleteGroupMembershipCommand({ IdentityStoreId, MembershipId: op.membershipId })),
-      ),
+      );
+    },
     deleteUser: (op) =>
-      goneIsDone(() => client.send(new DeleteUserCommand({ IdentityStoreId, UserId: op.userId }))),
+      checkedDelete('user', op.userId, op.userName, op.recordedId, () =>
+        client.send(new DeleteUserCommand({ IdentityStoreId, UserId: op.userId })),
+      ),
     deleteGroup: (op) =>
-      goneIsDone(() => client.send(new DeleteGroupCommand({ IdentityStoreId, GroupId: op.groupId }))),
+      checkedDelete('group', op.groupId, op.displayName, op.recordedId, () =>
+        client.send(new DeleteGroupCommand({ IdentityStoreId, GroupId: op.groupId })),
+      ),
   };
 
   return mapLimit(ops, opts.concurrency ?? 4, async (op) => {
@@ -222,6 +360,8 @@ export async function applyOperations(ops: readonly Operation[], opts: ApplyOpti
       result = await (run[op.op] as (o: Operation) => Promise<AppliedOp>)(op);
     } catch (err) {
       if (err instanceof NotOwned) result = { status: 'conflict', error: 'NotOwned', message: err.message };
+      else if (err instanceof Changed)
+        result = { status: 'conflict', error: 'Changed', message: err.message };
       else if (err instanceof Missing)
         result = { status: 'failed', error: 'DependencyMissing', message: err.message, retryable: false };
       else {

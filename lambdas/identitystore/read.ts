@@ -27,6 +27,7 @@ export function toTargetUser(u: User): TargetUser {
     if (u.Name.FamilyName !== undefined) out.name.familyName = u.Name.FamilyName;
     if (u.Name.Formatted !== undefined) out.name.formatted = u.Name.Formatted;
   }
+  if (u.ProfileUrl !== undefined) out.profileUrl = u.ProfileUrl;
   if (u.Emails) {
     out.emails = u.Emails.map((e) => ({
       ...(e.Value !== undefined ? { value: e.Value } : {}),

@@ -6,7 +6,11 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
+/** GitHub's databaseId of a team or account (a rename keeps it); derived from slug or login when absent. */
+const DatabaseId = z.number().int().positive();
+
 export const GithubFixtureTeamSchema = z.object({
+  id: DatabaseId.optional(),
   slug: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/i, { message: 'must be a team slug' }),
   name: z.string().min(1),
   parent: z.string().optional(),
@@ -19,7 +23,12 @@ export const GithubFixtureSchema = z
     teams: z.array(GithubFixtureTeamSchema),
     users: z
       .array(
-        z.object({ login: z.string().min(1), name: z.string().optional(), email: z.string().optional() }),
+        z.object({
+          id: DatabaseId.optional(),
+          login: z.string().min(1),
+          name: z.string().optional(),
+          email: z.string().optional(),
+        }),
       )
       .optional(),
     /** Present (even empty) when the organisation has a SAML identity provider. */
@@ -36,6 +45,25 @@ export const GithubFixtureSchema = z
       .optional(),
   })
   .superRefine((f, ctx) => {
+    // GitHub's ids are unique: two teams or accounts with one id would be a broken fixture.
+    for (const [list, kind, key] of [
+      [f.teams, 'team', (t: { slug: string }) => t.slug],
+      [f.users ?? [], 'user', (u: { login: string }) => u.login],
+    ] as const) {
+      const seen = new Map<number, string>();
+      for (const [i, e] of (list as { id?: number }[]).entries()) {
+        const name = (key as (x: unknown) => string)(e);
+        const id = e.id ?? derivedDatabaseId(kind, name);
+        const other = seen.get(id);
+        if (other !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: [kind === 'team' ? 'teams' : 'users', i, 'id'],
+            message: `${kind} ${name} has the id of ${other} (${id})`,
+          });
+        seen.set(id, name);
+      }
+    }
     const slugs = new Set<string>();
     for (const [i, t] of f.teams.entries()) {
       if (slugs.has(t.slug.toLowerCase())) {
@@ -76,6 +104,20 @@ export const GithubFixtureSchema = z
     }
   });
 export type GithubFixture = z.infer<typeof GithubFixtureSchema>;
+
+/**
+ * The databaseId a team (by slug) or account (by login) has when the fixture gives none: a stable
+ * hash of the lower-cased name, so ids are the same on every run, and a rename in a fixture without
+ * ids looks like a new entity (give `id` to rename one).
+ */
+export function derivedDatabaseId(kind: 'team' | 'user', name: string): number {
+  let h = 0x811c9dc5;
+  for (const ch of `${kind}:${name.toLowerCase()}`) {
+    h ^= ch.codePointAt(0)!;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return (h % 2_000_000_000) + 1;
+}
 export type GithubFixtureTeam = z.infer<typeof GithubFixtureTeamSchema>;
 
 export function parseGithubFixture(raw: unknown, where = 'GitHub fixture'): GithubFixture {

@@ -1,5 +1,11 @@
 /** The fake GitHub (GraphQL + App token exchange) and its organisation fixtures. */
 export type { GithubFixture, GithubFixtureTeam } from './fixture';
-export { GithubFixtureSchema, generateGithubFixture, loadGithubFixture, parseGithubFixture } from './fixture';
+export {
+  derivedDatabaseId,
+  GithubFixtureSchema,
+  generateGithubFixture,
+  loadGithubFixture,
+  parseGithubFixture,
+} from './fixture';
 export type { FailPageSwitch, FakeGithub, FakeGithubApp, FakeGithubOptions, RateLimitSwitch } from './server';
 export { startFakeGithub } from './server';

@@ -3,7 +3,7 @@
  * team(slug), members(first, after, membership) and samlIdentityProvider.externalIdentities, as
  * connections that honour `first` (1..100, required) and opaque `after` cursors.
  */
-import type { GithubFixture, GithubFixtureTeam } from './fixture';
+import { derivedDatabaseId, type GithubFixture, type GithubFixtureTeam } from './fixture';
 import { GraphqlError, type Resolved } from './graphql';
 
 export const MAX_PAGE = 100;
@@ -104,6 +104,7 @@ export function buildOrgGraph(fx: GithubFixture, hook: PageHook): OrgGraph {
     return {
       __typename: 'User',
       id: `U_${Buffer.from(login.toLowerCase()).toString('base64url')}`,
+      databaseId: u?.id ?? derivedDatabaseId('user', login),
       login,
       name: u?.name ?? null,
       email: u?.email ?? '',
@@ -113,6 +114,7 @@ export function buildOrgGraph(fx: GithubFixture, hook: PageHook): OrgGraph {
   const teamNode = (t: GithubFixtureTeam): Resolved => ({
     __typename: 'Team',
     id: `T_${Buffer.from(t.slug).toString('base64url')}`,
+    databaseId: t.id ?? derivedDatabaseId('team', t.slug),
     slug: t.slug,
     name: t.name,
     description: null,

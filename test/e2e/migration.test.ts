@@ -127,27 +127,35 @@ const hand = (d: Required<SeedFile>) => ({
 });
 
 describe('switching over from the replaced GitHub job', () => {
-  it('plans nothing but adoption markers for the same organisation, and leaves Entra and hand-made entries alone', async () => {
+  it('plans nothing but adoption markers and recorded ids for the same organisation, and leaves Entra and hand-made entries alone', async () => {
     const l = await start(orgBefore, tenantBefore);
     const plan = await planOf(l, 'github');
-    expect(plan.plan).toMatchObject({ total: 2, updateGroups: 2 });
+    // 2 groups adopted (marker and team id in one write), 3 users get their GitHub id recorded.
+    expect(plan.plan).toMatchObject({ total: 5, updateGroups: 2, updateUsers: 3 });
     expect(plan.changes.sort()).toEqual([
       'adopt group api (mark it as synced)',
       'adopt group web (mark it as synced)',
+      'record the source id of user ann-dev@example.com',
+      'record the source id of user bob@example.com',
+      'record the source id of user cy@example.com',
     ]);
     expect(plan.conflicts).toEqual([]);
-    // Applied for real: only the two markers are written.
+    // Applied for real: only those 5 writes; then a run writes nothing.
     l.env.emulator.resetCounts();
     expect((await l.runner.run('github')).execution.status).toBe('SUCCEEDED');
-    expect(l.writes()).toBe(2);
+    expect(l.writes()).toBe(5);
     expect(l.env.emulator.counts().UpdateGroup.succeeded).toBe(2);
+    expect(l.env.emulator.counts().UpdateUser.succeeded).toBe(3);
     expect(hand(l.env.emulator.dump())).toEqual(handMade);
+    l.env.emulator.resetCounts();
+    expect((await l.runner.run('github')).execution.status).toBe('SUCCEEDED');
+    expect(l.writes()).toBe(0);
   });
 
   it('a member who leaves one team loses only that membership; one who leaves every team is deleted', async () => {
     const l = await start({ web: ['Ann-Dev'], api: ['bob'] }, tenantBefore);
     const plan = await planOf(l, 'github');
-    expect(plan.changes.filter((c) => !c.startsWith('adopt')).sort()).toEqual([
+    expect(plan.changes.filter((c) => !c.startsWith('adopt') && !c.startsWith('record')).sort()).toEqual([
       'delete user cy@example.com (no longer in the source)',
       'remove bob@example.com from web',
     ]);
@@ -161,11 +169,31 @@ describe('switching over from the replaced GitHub job', () => {
 });
 
 describe('switching over from the replaced Entra job', () => {
-  it('plans nothing for the same tenant, and leaves GitHub and hand-made entries alone', async () => {
+  it('plans nothing but markers and recorded ids for the same tenant, and leaves GitHub and hand-made entries alone', async () => {
     const l = await start(orgBefore, tenantBefore);
+    const before = l.env.emulator.dump();
     const plan = await planOf(l, 'entra');
-    expect(plan.plan.total).toBe(0);
+    // 3 groups and the holding group get the Entra marker and group id, 2 users their object id.
+    expect(plan.plan).toMatchObject({ total: 6, updateGroups: 4, updateUsers: 2 });
+    expect(plan.changes.every((c) => c.startsWith('record '))).toBe(true);
     expect(plan.conflicts).toEqual([]);
+    l.env.emulator.resetCounts();
+    expect((await l.runner.run('entra')).execution.status).toBe('SUCCEEDED');
+    expect(l.writes()).toBe(6);
+    const after = l.env.emulator.dump();
+    // Same ids, names and memberships: only Descriptions and ProfileUrls were written.
+    const shape = (d: Required<SeedFile>) => ({
+      users: d.users.map(({ ProfileUrl: _, ...u }) => u),
+      groups: d.groups.map(({ Description: _, ...g }) => g),
+      memberships: d.memberships,
+    });
+    expect(shape(after)).toEqual(shape(before));
+    expect(after.groups.find((g) => g.DisplayName === 'azure-aws-sso-admins')?.Description).toBe(
+      'Managed by scim-sync from Entra ID, group id g0',
+    );
+    l.env.emulator.resetCounts();
+    expect((await l.runner.run('entra')).execution.status).toBe('SUCCEEDED');
+    expect(l.writes()).toBe(0);
   });
 
   it('a user in two groups who leaves one loses only that membership; a group gone from Entra is deleted', async () => {
@@ -177,7 +205,7 @@ describe('switching over from the replaced Entra job', () => {
     const r = await l.runner.run('entra');
     expect(r.execution.status).toBe('SUCCEEDED');
     const s = r.output as RunSummary;
-    expect(s.changes.sort()).toEqual([
+    expect(s.changes.filter((c) => !c.startsWith('record ')).sort()).toEqual([
       'delete group azure-aws-sso-billing (no longer in the source)',
       'delete user dan@example.com (no longer in the source)',
     ]);

@@ -5,7 +5,7 @@
  */
 import { SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import aslValidator from 'asl-validator';
-import { ENTRA_EMAIL_TYPE, githubGroupDescription } from '../../lambdas/core/ownership';
+import { ENTRA_EMAIL_TYPE, GITHUB_GROUP_MARKER } from '../../lambdas/core/ownership';
 import type { RunSummary } from '../../lambdas/handlers/report';
 import { localDefinition } from '../../local/definition';
 import { placeholders, readAsl } from '../../statemachines/definition';
@@ -221,7 +221,6 @@ describe('two providers, one Identity Store', () => {
       seed: handMade,
       fixtures: { github: small, entra: tenant },
     });
-    const marker = githubGroupDescription('example-org');
     const part = (d: Required<SeedFile>, who: 'github' | 'entra' | 'hand') => {
       const isEntraUser = (u: SeedFile['users'] extends (infer U)[] | undefined ? U : never) =>
         (u.Emails ?? []).some((e) => e.Type === ENTRA_EMAIL_TYPE);
@@ -236,7 +235,7 @@ describe('two providers, one Identity Store', () => {
         who === 'entra'
           ? g.DisplayName.toLowerCase().startsWith('azure-aws-sso-')
           : who === 'github'
-            ? g.Description === marker
+            ? g.Description?.startsWith(GITHUB_GROUP_MARKER)
             : g.Description === 'hand-made',
       );
       const names = new Set(groups.map((g) => g.DisplayName));
@@ -294,6 +293,7 @@ describe('the definition', () => {
       'ApplyCreatesBatch',
       'ApplyDeletesBatch',
       'ApplyMembershipsBatch',
+      'ApplyRenamesBatch',
       'CheckConcurrency',
       'ComputePlan',
       'FetchSource',

@@ -6,11 +6,10 @@ import type { GithubFixture } from '../../local/github';
 import { generateGithubFixture } from '../../local/github';
 import type { SeedFile } from '../../local/identitystore';
 import type { RunSummary } from '../../lambdas/handlers/report';
-import { githubGroupDescription } from '../../lambdas/core/ownership';
+import { GITHUB_GROUP_MARKER } from '../../lambdas/core/ownership';
 import { countingTasks, type Local, startLocal, testConfig } from '../support/local';
 
 const ORG = 'example-org';
-const MARKER = githubGroupDescription(ORG);
 
 function org(teams: Record<string, string[]>): GithubFixture {
   const logins = [...new Set(Object.values(teams).flat())];
@@ -24,7 +23,7 @@ function org(teams: Record<string, string[]>): GithubFixture {
 /** The GitHub-owned part of a dump: { group: sorted members }. */
 function githubView(dump: Required<SeedFile>) {
   const view: Record<string, string[]> = {};
-  for (const g of dump.groups.filter((x) => x.Description === MARKER)) {
+  for (const g of dump.groups.filter((x) => x.Description?.startsWith(GITHUB_GROUP_MARKER))) {
     view[g.DisplayName] = dump.memberships.filter((m) => m.group === g.DisplayName).map((m) => m.user);
   }
   return view;

@@ -4,7 +4,7 @@
  * permission errors, and the client secret never reaching a log line or an error message.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { SnapshotInvalidError, SourceAuthError, SourceReadError } from '../../lambdas/core/errors';
+import { SourceAuthError, SourceReadError } from '../../lambdas/core/errors';
 import { type EntraSecret, readEntraSource } from '../../lambdas/providers/entra';
 import type { RetryOptions } from '../../lambdas/providers/entra/http';
 import {
@@ -157,7 +157,7 @@ describe('a page that keeps failing fails the whole read', () => {
     expect(err.message).toMatch(/ECONNREFUSED/);
   });
 
-  it('groups that share a name are refused (SnapshotInvalidError), never merged', async () => {
+  it('groups that share a name are both read, never merged (the planner reports them)', async () => {
     const dup = await startFakeGraph({
       fixture: {
         users: FIXTURE.users,
@@ -171,11 +171,16 @@ describe('a page that keeps failing fails the whole read', () => {
       clientSecret: SENTINEL,
     });
     try {
-      const err = await failure(
-        readEntraSource({ config: localEntraConfig(dup), secret: SECRET, retry: fast }),
-      );
-      expect(err).toBeInstanceOf(SnapshotInvalidError);
-      expect(err.message).toContain('ids g1, g2');
+      const { snapshot } = await readEntraSource({
+        config: localEntraConfig(dup),
+        secret: SECRET,
+        retry: fast,
+      });
+      expect(snapshot.groups.map((g) => [g.id, g.displayName])).toEqual([
+        ['g2', 'Azure-AWS-SSO-Admins'],
+        ['g1', 'azure-aws-sso-admins'],
+        ['holding-group', 'azure-aws-sso-all-members'],
+      ]);
     } finally {
       await dup.close();
     }

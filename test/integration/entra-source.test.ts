@@ -92,7 +92,11 @@ async function read(f: FakeGraph, overrides: Partial<EntraConfigInput> = {}) {
   return readEntraSource({ config: localEntraConfig(f, overrides), secret: SECRET, retry });
 }
 
-const members = (s: SourceSnapshot, group: string) => s.groups.find((g) => g.displayName === group)?.members;
+/** A group's members by UserName (snapshots name them by Entra object id). */
+const members = (s: SourceSnapshot, group: string) => {
+  const names = new Map(s.users.map((u) => [u.id, u.userName]));
+  return s.groups.find((g) => g.displayName === group)?.members.map((id) => names.get(id)!);
+};
 const HOLDING = 'azure-aws-sso-all-members';
 
 describe('readEntraSource (paging, small pages)', () => {
@@ -148,7 +152,7 @@ describe('readEntraSource (paging, small pages)', () => {
     const { snapshot: s } = await read(f);
     expect(s.users.filter((u) => u.userName === 'alice@example.com')).toHaveLength(1);
     const alicesGroups = s.groups
-      .filter((g) => g.members.includes('alice@example.com'))
+      .filter((g) => members(s, g.displayName)?.includes('alice@example.com'))
       .map((g) => g.displayName);
     expect(alicesGroups.sort()).toEqual([
       'azure-aws-sso-admins',
@@ -159,6 +163,7 @@ describe('readEntraSource (paging, small pages)', () => {
     expect(members(s, HOLDING)).toEqual(s.users.map((u) => u.userName));
     expect(s.users).toHaveLength(12);
     expect(s.users.find((u) => u.userName === 'alice@example.com')).toEqual({
+      id: 'u-alice',
       userName: 'alice@example.com',
       displayName: 'Alice Example',
       name: { givenName: 'Alice', familyName: 'Example' },
@@ -196,9 +201,10 @@ describe('readEntraSource (paging, small pages)', () => {
     };
     const g = await fake(fx, 3);
     const { snapshot: s } = await read(g, { groupPrefix: 'team-aws-', holdingGroup: 'team-aws-all' });
-    expect(s.groups.map((x) => [x.displayName, x.members])).toEqual([
-      ['Team-AWS-All', ['alice@example.com', 'trent@example.com']],
-      ['team-aws-admins', ['alice@example.com']],
+    // The holding group is the configuration's (id holding-group): its name as configured, every user in it.
+    expect(s.groups.map((x) => [x.id, x.displayName, members(s, x.displayName)])).toEqual([
+      ['g-a', 'team-aws-admins', ['alice@example.com']],
+      ['holding-group', 'team-aws-all', ['alice@example.com', 'trent@example.com']],
     ]);
   });
 });
@@ -261,7 +267,7 @@ describe('msal authority', () => {
     const f = await fake(SMALL);
     const { snapshot: s } = await read(f, { groupPrefix: 'nobody-', holdingGroup: 'nobody-all' });
     expect(s.users).toEqual([]);
-    expect(s.groups).toEqual([{ displayName: 'nobody-all', members: [] }]);
+    expect(s.groups).toEqual([{ id: 'holding-group', displayName: 'nobody-all', members: [] }]);
     expect(s.warnings).toEqual(["no Entra ID group's name starts with nobody-: check entra.groupPrefix"]);
   });
 });

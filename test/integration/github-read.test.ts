@@ -5,9 +5,9 @@
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { type GithubConfig, GithubConfigSchema } from '../../lambdas/core/config';
-import { githubGroupDescription } from '../../lambdas/core/ownership';
 import { readGithubSource } from '../../lambdas/providers/github';
 import {
+  derivedDatabaseId,
   type FakeGithub,
   type GithubFixture,
   generateGithubFixture,
@@ -46,8 +46,14 @@ const read = (fake: FakeGithub, extra: Partial<GithubConfig> = {}) =>
     retry: FAST,
   });
 
-const members = (snap: { groups: { displayName: string; members: string[] }[] }, group: string) =>
-  [...(snap.groups.find((g) => g.displayName === group)?.members ?? [])].sort();
+/** A group's members by UserName (snapshots name them by account id). */
+const members = (
+  snap: { users: { id: string; userName: string }[]; groups: { displayName: string; members: string[] }[] },
+  group: string,
+) => {
+  const names = new Map(snap.users.map((u) => [u.id, u.userName]));
+  return (snap.groups.find((g) => g.displayName === group)?.members ?? []).map((id) => names.get(id)!).sort();
+};
 
 describe('paging', () => {
   it('reads 130 teams and a team of 250 members in the minimum number of requests', async () => {
@@ -176,12 +182,12 @@ describe('mapping', () => {
   const fixture: GithubFixture = {
     organisation: 'Example-Org',
     teams: [
-      { slug: 'Web-Team', name: 'Web', members: ['Alice-Dev', 'bob', 'cher'] },
+      { id: 11, slug: 'Web-Team', name: 'Web', members: ['Alice-Dev', 'bob', 'cher'] },
       { slug: 'ops', name: 'Ops', members: ['alice-dev', 'ALICE-DEV'] },
     ],
     users: [
-      { login: 'Alice-Dev', name: 'Alice  van der Berg' },
-      { login: 'cher', name: 'Cher' },
+      { id: 101, login: 'Alice-Dev', name: 'Alice  van der Berg' },
+      { id: 103, login: 'cher', name: 'Cher' },
     ],
     samlIdentities: [
       {
@@ -194,35 +200,31 @@ describe('mapping', () => {
     ],
   };
 
-  it('maps teams and users as the replaced job named them; logins differing in case are one user', async () => {
+  it('maps teams and users as the replaced job named them, with GitHub ids; logins differing in case are one user', async () => {
     await withFake(fixture, async (fake) => {
       const { snapshot } = await read(fake, { organisation: 'Example-Org', groupPrefix: 'gh-' });
+      const bobId = String(derivedDatabaseId('user', 'bob'));
       expect(snapshot.groups).toEqual([
-        {
-          displayName: 'gh-web-team',
-          description: githubGroupDescription('Example-Org'),
-          members: ['alice-dev@example.com', 'bob@example.com', 'cher@example.com'],
-        },
-        {
-          displayName: 'gh-ops',
-          description: githubGroupDescription('Example-Org'),
-          members: ['alice-dev@example.com'],
-        },
+        { id: '11', displayName: 'gh-web-team', members: ['101', bobId, '103'] },
+        { id: String(derivedDatabaseId('team', 'ops')), displayName: 'gh-ops', members: ['101'] },
       ]);
       expect(snapshot.users).toEqual([
         {
+          id: '101',
           userName: 'alice-dev@example.com',
           displayName: 'Alice  van der Berg',
           name: { givenName: 'Alice', familyName: 'van der Berg' },
           email: { value: 'alice-dev@example.com', type: 'work', primary: true },
         },
         {
+          id: bobId,
           userName: 'bob@example.com',
           displayName: 'bob',
           name: { givenName: 'bob', familyName: 'bob' },
           email: { value: 'bob@example.com', type: 'work', primary: true },
         },
         {
+          id: '103',
           userName: 'cher@example.com',
           displayName: 'Cher',
           name: { givenName: 'Cher', familyName: 'Cher' },
@@ -243,6 +245,7 @@ describe('mapping', () => {
         userAttributes: 'userName',
       });
       expect(snapshot.users[0]).toEqual({
+        id: '101',
         userName: 'alice-dev@example.com',
         displayName: 'alice-dev@example.com',
         name: { givenName: 'alice-dev@example.com', familyName: 'alice-dev@example.com' },
@@ -256,6 +259,7 @@ describe('mapping', () => {
       const { snapshot, requests } = await read(fake, { organisation: 'Example-Org', useSamlIdentity: true });
       const bob = snapshot.users.find((u) => u.userName === 'bob@example.com');
       expect(bob).toEqual({
+        id: String(derivedDatabaseId('user', 'bob')),
         userName: 'bob@example.com',
         displayName: 'Robert Jones',
         name: { givenName: 'Robert', familyName: 'Jones' },

@@ -5,7 +5,8 @@
 import { CreateUserCommand, type IdentitystoreClient } from '@aws-sdk/client-identitystore';
 import { toBatches } from '../../lambdas/core/batches';
 import { type SourceSnapshot, SourceSnapshotSchema } from '../../lambdas/core/model';
-import { MARKER, RULES } from '../support/rules';
+import { GITHUB_GROUP_MARKER } from '../../lambdas/core/ownership';
+import { RULES } from '../support/rules';
 import { computePlan } from '../../lambdas/core/plan';
 import { applyOperations } from '../../lambdas/identitystore/apply';
 import { makeIdentityStoreClient } from '../../lambdas/identitystore/client';
@@ -51,16 +52,13 @@ function org(teams: Record<string, string[]>): SourceSnapshot {
     provider: 'github',
     fetchedAt: new Date().toISOString(),
     users: logins.map((l) => ({
+      id: l,
       userName: `${l}@example.com`,
       displayName: l,
       name: { givenName: l, familyName: l },
       email: { value: `${l}@example.com`, type: 'work', primary: true },
     })),
-    groups: Object.entries(teams).map(([slug, members]) => ({
-      displayName: slug,
-      description: MARKER,
-      members: members.map((m) => `${m}@example.com`),
-    })),
+    groups: Object.entries(teams).map(([slug, members]) => ({ id: slug, displayName: slug, members })),
   });
 }
 
@@ -73,17 +71,21 @@ const bigOrg = () => {
 
 /** The provider's part of a dump, as { group: sorted members }. */
 function ownedView(dump: Required<SeedFile>) {
-  const groups = dump.groups.filter((g) => g.Description === MARKER).map((g) => g.DisplayName);
+  const groups = dump.groups
+    .filter((g) => g.Description?.startsWith(GITHUB_GROUP_MARKER))
+    .map((g) => g.DisplayName);
   const view: Record<string, string[]> = {};
   for (const g of groups) view[g] = dump.memberships.filter((m) => m.group === g).map((m) => m.user);
   return view;
 }
 function expectedView(source: SourceSnapshot) {
-  return Object.fromEntries(source.groups.map((g) => [g.displayName, [...g.members].sort()]));
+  return Object.fromEntries(
+    source.groups.map((g) => [g.displayName, g.members.map((m) => `${m}@example.com`).sort()]),
+  );
 }
 const foreignPart = (dump: Required<SeedFile>) => ({
   users: dump.users.filter((u) => !u.UserName.endsWith('@example.com') || u.UserName.startsWith('alice')),
-  groups: dump.groups.filter((g) => g.Description !== MARKER),
+  groups: dump.groups.filter((g) => !g.Description?.startsWith(GITHUB_GROUP_MARKER)),
   memberships: dump.memberships.filter((m) => m.group === 'azure-aws-sso-admins' || m.group === 'hand-made'),
 });
 

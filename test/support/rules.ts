@@ -16,5 +16,5 @@ export const RULES: Record<Provider, OwnershipRules> = {
   github: ownershipRules('github', TEST_CONFIG),
   entra: ownershipRules('entra', TEST_CONFIG),
 };
-/** The Description of GitHub-synced groups under TEST_CONFIG. */
-export const MARKER = githubGroupDescription(ORG);
+/** The Description of the GitHub-synced group of team `teamId` under TEST_CONFIG. */
+export const marker = (teamId: string) => githubGroupDescription(ORG, teamId);

@@ -98,6 +98,7 @@ describe('Entra user mapping', () => {
   it('maps UPN, names, display name and the EntraId email', () => {
     const u = toSourceUser({ ...base, givenName: 'Jane', surname: 'Doe', displayName: 'Jane Doe (Ops)' });
     expect(u).toEqual({
+      id: 'u1',
       userName: 'jane.doe@example.com',
       displayName: 'Jane Doe (Ops)',
       name: { givenName: 'Jane', familyName: 'Doe' },

@@ -12,7 +12,7 @@ import {
   toBatches,
 } from '../../lambdas/core/batches';
 import type { SourceSnapshot, TargetSnapshot } from '../../lambdas/core/model';
-import { MARKER, RULES, TEST_CONFIG } from '../support/rules';
+import { RULES, TEST_CONFIG } from '../support/rules';
 import { computePlan } from '../../lambdas/core/plan';
 import { PHASES } from '../../lambdas/core/model';
 
@@ -23,8 +23,9 @@ function maxSource(users: number, groups: number, groupsPerUser: number): Source
   const members: string[][] = Array.from({ length: groups }, () => []);
   const us = Array.from({ length: users }, (_, i) => {
     const userName = `u${i}@example.com`;
-    for (let k = 0; k < groupsPerUser; k++) members[(i * 7 + k * 9973) % groups]!.push(userName);
+    for (let k = 0; k < groupsPerUser; k++) members[(i * 7 + k * 9973) % groups]!.push(`${i}`);
     return {
+      id: `${i}`,
       userName,
       displayName: userName,
       name: { givenName: 'g', familyName: 'f' },
@@ -35,11 +36,7 @@ function maxSource(users: number, groups: number, groupsPerUser: number): Source
     provider: 'github',
     fetchedAt: new Date(0).toISOString(),
     users: us,
-    groups: members.map((m, i) => ({
-      displayName: `g${i}`,
-      description: MARKER,
-      members: m,
-    })),
+    groups: members.map((m, i) => ({ id: `${i}`, displayName: `g${i}`, members: m })),
     warnings: [],
   };
 }

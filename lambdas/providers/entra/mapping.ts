@@ -89,6 +89,7 @@ export function personName(
 export function toSourceUser(u: GraphUser): SourceUser {
   const name = personName(u);
   return {
+    id: u.id,
     userName: u.userPrincipalName,
     displayName: clean(u.displayName) || `${name.givenName} ${name.familyName}`,
     name,

@@ -17,6 +17,7 @@ import {
   SourceSnapshotSchema,
   type SourceUser,
 } from '../../core/model';
+import { HOLDING_GROUP_ID } from '../../core/ownership';
 import { GRAPH_PERMISSIONS, GraphClient, odataString, query } from './graph';
 import { type RetryOptions, resolveRetry } from './http';
 import {
@@ -34,7 +35,6 @@ import { type EntraSecret, redact } from './secret';
 import { type EntraAuthorityOverride, EntraTokenSource } from './token';
 
 const PAGE = 999;
-const MAX_USERNAME = 128;
 
 export interface ReadEntraSourceOptions {
   config: EntraConfig;
@@ -159,17 +159,8 @@ async function readGroups(graph: GraphClient, prefix: string): Promise<GraphGrou
     if (!r.success) throw new SourceReadError('Microsoft Graph returned a group without id or displayName');
     if (nameKey(r.data.displayName).startsWith(nameKey(prefix))) groups.push(r.data);
   }
-  const byName = new Map<string, GraphGroup[]>();
-  for (const g of groups)
-    byName.set(nameKey(g.displayName), [...(byName.get(nameKey(g.displayName)) ?? []), g]);
-  const dupes = [...byName.values()].filter((l) => l.length > 1);
-  if (dupes.length > 0) {
-    // Merging them would let whoever owns one of them grant the other's access; rename one in Entra.
-    const list = dupes.map((l) => `${l[0]?.displayName} (ids ${l.map((g) => g.id).join(', ')})`).join('; ');
-    throw new SnapshotInvalidError(
-      `several Entra ID groups share a name, which the Identity Store cannot hold: ${list}. Rename all but one in Entra ID`,
-    );
-  }
+  // Groups whose names differ only by case stay apart (by id): the planner reports them as
+  // conflicts and syncs the rest of the tenant.
   return groups;
 }
 
@@ -201,6 +192,13 @@ async function readMembers(graph: GraphClient, config: EntraConfig, group: Graph
   return { group, users };
 }
 
+/**
+ * The snapshot: every enabled user met in a group (by object id), every prefixed group (by object
+ * id, so two groups whose names differ only by case stay two, for the planner to report), and the
+ * holding group, which is defined by the configuration (id HOLDING_GROUP_ID, whether or not Entra
+ * has a group of that name) and holds every synced user. Names the Identity Store cannot hold are
+ * the planner's to report too: the read never drops a user.
+ */
 function buildSnapshot(
   config: EntraConfig,
   memberships: Membership[],
@@ -208,53 +206,44 @@ function buildSnapshot(
 ): { snapshot: Omit<SourceSnapshot, 'warnings'>; warnings: string[]; disabled: number } {
   const users = new Map<string, SourceUser>(); // by Entra id
   const disabled = new Set<string>();
-  const tooLong = new Set<string>();
-  const groups = new Map<string, { displayName: string; members: Set<string> }>();
+  const holdingKey = nameKey(config.holdingGroup);
+  const groups: SourceGroup[] = [];
   for (const { group, users: members } of memberships) {
-    const entry = { displayName: group.displayName, members: new Set<string>() };
-    groups.set(nameKey(group.displayName), entry);
+    const ids = new Set<string>();
     for (const m of members) {
       if (m.accountEnabled === false) {
         disabled.add(m.id);
         continue;
       }
-      if (m.userPrincipalName.length > MAX_USERNAME) {
-        tooLong.add(m.userPrincipalName);
-        continue;
-      }
-      let u = users.get(m.id);
-      if (!u) {
-        u = toSourceUser(m);
-        users.set(m.id, u);
-      }
-      entry.members.add(u.userName);
+      if (!users.has(m.id)) users.set(m.id, toSourceUser(m));
+      ids.add(m.id);
     }
+    if (nameKey(group.displayName) === holdingKey) continue; // its members are in the holding group below
+    groups.push({ id: group.id, displayName: group.displayName, members: [...ids].sort(byText) });
   }
-  const holdingKey = nameKey(config.holdingGroup);
-  const holding = groups.get(holdingKey) ?? { displayName: config.holdingGroup, members: new Set<string>() };
-  groups.set(holdingKey, holding);
-  for (const u of users.values()) holding.members.add(u.userName);
+  groups.push({
+    id: HOLDING_GROUP_ID,
+    displayName: config.holdingGroup,
+    members: [...users.keys()].sort(byText),
+  });
 
   const warnings: string[] = [];
   if (memberships.length === 0) {
     warnings.push(`no Entra ID group's name starts with ${config.groupPrefix}: check entra.groupPrefix`);
   }
-  if (tooLong.size > 0) {
-    warnings.push(
-      `${tooLong.size} Entra ID user(s) not synced: userPrincipalName longer than ${MAX_USERNAME} characters (${[...tooLong].slice(0, 5).join(', ')})`,
-    );
-  }
-  const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  const sourceGroups: SourceGroup[] = [...groups.values()]
-    .map((g) => ({ displayName: g.displayName, members: [...g.members].sort(byName) }))
-    .sort((a, b) => byName(a.displayName, b.displayName));
-  const sourceUsers = [...users.values()].sort((a, b) => byName(a.userName, b.userName));
   return {
-    snapshot: { provider: 'entra', fetchedAt, users: sourceUsers, groups: sourceGroups },
+    snapshot: {
+      provider: 'entra',
+      fetchedAt,
+      users: [...users.values()].sort((a, b) => byText(a.userName, b.userName)),
+      groups: groups.sort((a, b) => byText(a.displayName, b.displayName) || byText(a.id, b.id)),
+    },
     warnings,
     disabled: disabled.size,
   };
 }
+
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 function expiryWarnings(secret: EntraSecret, config: EntraConfig, now: Date, days: number): string[] {
   if (!secret.clientSecretExpiresAt) return [];

@@ -1,13 +1,12 @@
 /**
  * From teams and members (as GitHub reported them) to a SourceSnapshot, with the naming the
- * replaced job used: group DisplayName = groupPrefix + lower-cased slug (Description = GitHub's
- * ownership marker), UserName = lower-cased login + userNameSuffix, email = the UserName (type
- * `work`). Logins are case-insensitive on GitHub: `Alice` and `alice` are one user.
+ * replaced job used: group DisplayName = groupPrefix + lower-cased slug, UserName = lower-cased
+ * login + userNameSuffix, email = the UserName (type `work`). Ids are GitHub's databaseIds of the
+ * team and the account, which survive renames of the slug and of the login.
  */
 import type { GithubConfig } from '../../core/config';
 import { describeIssues, SnapshotInvalidError } from '../../core/errors';
 import { type SourceSnapshot, SourceSnapshotSchema, type SourceUser } from '../../core/model';
-import { githubGroupDescription } from '../../core/ownership';
 import type { Member, SamlIdentity } from './queries';
 
 /**
@@ -19,6 +18,8 @@ import type { Member, SamlIdentity } from './queries';
 export type UserAttributeMode = 'profile' | 'userName';
 
 export interface TeamMembers {
+  /** The team's databaseId. */
+  id: string;
   slug: string;
   members: Member[];
 }
@@ -79,7 +80,13 @@ export function mapUser(
     }
     email = samlEmail(saml) ?? un;
   }
-  return { userName: un, displayName, name, email: { value: email, type: 'work', primary: true } };
+  return {
+    id: String(member.databaseId),
+    userName: un,
+    displayName,
+    name,
+    email: { value: email, type: 'work', primary: true },
+  };
 }
 
 export function buildSnapshot(input: {
@@ -91,16 +98,15 @@ export function buildSnapshot(input: {
   mode: UserAttributeMode;
 }): SourceSnapshot {
   const { config, mode } = input;
-  const users = new Map<string, SourceUser>();
-  const description = githubGroupDescription(config.organisation);
+  const users = new Map<string, SourceUser>(); // by account id
   const groups = input.teams.map((t) => {
     const members = new Set<string>();
     for (const m of t.members) {
-      const key = m.login.toLowerCase();
-      if (!users.has(key)) users.set(key, mapUser(config, m, input.saml?.get(key), mode));
-      members.add(userName(config, m.login));
+      const id = String(m.databaseId);
+      if (!users.has(id)) users.set(id, mapUser(config, m, input.saml?.get(m.login.toLowerCase()), mode));
+      members.add(id);
     }
-    return { displayName: groupName(config, t.slug), description, members: [...members] };
+    return { id: t.id, displayName: groupName(config, t.slug), members: [...members] };
   });
   const r = SourceSnapshotSchema.safeParse({
     provider: 'github',

@@ -13,7 +13,7 @@ export const PAGE_SIZE = 100;
 /** Teams whose next member page is fetched in one request (100 × 100 nodes, like a teams page). */
 export const MAX_TEAMS_PER_REQUEST = 100;
 
-const MEMBERS = `pageInfo { hasNextPage endCursor } nodes { login name }`;
+const MEMBERS = `pageInfo { hasNextPage endCursor } nodes { databaseId login name }`;
 const SAML = `samlIdentityProvider {
       externalIdentities(first: ${PAGE_SIZE}, after: $samlAfter) {
         pageInfo { hasNextPage endCursor }
@@ -27,6 +27,7 @@ export function teamsQuery(withSaml: boolean): string {
     teams(first: ${PAGE_SIZE}, after: $after) {
       pageInfo { hasNextPage endCursor }
       nodes {
+        databaseId
         slug
         members(first: ${PAGE_SIZE}, membership: $membership) { ${MEMBERS} }
       }
@@ -58,7 +59,12 @@ export function morePagesQuery(teamCount: number, withSaml: boolean): string {
 }
 
 const PageInfoSchema = z.object({ hasNextPage: z.boolean(), endCursor: z.string().nullable() });
-export const MemberSchema = z.object({ login: z.string().min(1), name: z.string().nullable().optional() });
+/** databaseId: the account's stable id (a login can be renamed; the id stays). */
+export const MemberSchema = z.object({
+  databaseId: z.number().int(),
+  login: z.string().min(1),
+  name: z.string().nullable().optional(),
+});
 export type Member = z.infer<typeof MemberSchema>;
 const MembersSchema = z.object({ pageInfo: PageInfoSchema, nodes: z.array(MemberSchema.nullable()) });
 
@@ -89,7 +95,9 @@ export const TeamsPageSchema = z.object({
     .object({
       teams: z.object({
         pageInfo: PageInfoSchema,
-        nodes: z.array(z.object({ slug: z.string().min(1), members: MembersSchema })),
+        nodes: z.array(
+          z.object({ databaseId: z.number().int(), slug: z.string().min(1), members: MembersSchema }),
+        ),
       }),
       samlIdentityProvider: SamlProviderSchema,
     })

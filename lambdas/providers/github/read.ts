@@ -131,6 +131,7 @@ async function readTeams(
         continue;
       }
       kept.push({
+        id: String(t.databaseId),
         slug: t.slug,
         members: membersOf(t.members),
         next: nextCursor(t.members, `members of team ${t.slug}`),
