@@ -125,6 +125,8 @@ export interface PlanInfo {
   counts: Record<string, number>;
   createdAt?: string;
   key?: string;
+  /** The run report (report.json), where the plan step wrote it. */
+  report?: string;
 }
 
 export interface Progress {
@@ -172,13 +174,20 @@ export function progressOf(events: HistoryEvent[], topo: Topology): Progress {
     }
     if (exited(e) === 'ComputePlan') {
       const out = parse(e.stateExitedEventDetails?.output) as
-        | { plan?: { counts?: Record<string, number>; ref?: { key?: string; createdAt?: string } } }
+        | {
+            plan?: {
+              counts?: Record<string, number>;
+              ref?: { key?: string; createdAt?: string };
+              report?: { json?: string };
+            };
+          }
         | undefined;
       if (out?.plan?.counts) {
         p.plan = {
           counts: out.plan.counts,
           ...(out.plan.ref?.createdAt ? { createdAt: out.plan.ref.createdAt } : {}),
           ...(out.plan.ref?.key ? { key: out.plan.ref.key } : {}),
+          ...(out.plan.report?.json ? { report: out.plan.report.json } : {}),
         };
       }
     }

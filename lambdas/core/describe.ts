@@ -116,7 +116,7 @@ const WORDS: { [K in OperationKind]: Words<K> } = {
     }),
     reason: (op, ctx) =>
       op.reason === 'adopt'
-        ? `a group without a description has the ${ctx.unit}'s name: adopted (scim-sync's marker is written into its description)`
+        ? `adopted: a group without a description had the ${ctx.unit}'s name (gets scim-sync's marker)`
         : 'description changed',
     line: (d) =>
       /adopt/i.test(d.why)
