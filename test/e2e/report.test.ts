@@ -87,7 +87,7 @@ describe('the run report of a local run', () => {
       },
     });
     expect(r.execution.status).toBe('SUCCEEDED');
-    const total = (r.output as RunSummary).plan.total;
+    const total = (r.output as RunSummary).plan.total ?? 0;
     expect(seen.length).toBeGreaterThan(3);
     for (const p of seen) {
       expect(p.done).toBeLessThanOrEqual(p.total);
