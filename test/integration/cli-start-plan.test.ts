@@ -5,6 +5,7 @@
 import type { SeedFile } from '../../local/identitystore';
 import { connect, executionName, explainAwsError, type Io } from '../../cli/aws/client';
 import { parseChangeLine, planLines } from '../../cli/aws/render';
+import { applyProgress, follow } from '../../cli/aws/follow';
 import { runCli } from '../../cli/program';
 import type { RunStatus } from '../../cli/aws/status';
 import type { RunSummary } from '../../lambdas/handlers/report';
@@ -177,6 +178,18 @@ describe('scim-sync start', () => {
     expect(text).toMatch(/SUCCEEDED in \d+s/);
     expect(io.stderr()).toBe('');
     expect(local.env.emulator.dump().memberships).toHaveLength(3);
+    expect(text).toMatch(/report \(every change and why\): \S+\/report\.html/);
+    // The batches' outputs in the history carry the operations and calls progress is made of.
+    const aws = await connect({ endpoint: local.env.aws.endpoint, 'poll-ms': '20' });
+    const r = await follow(aws, arn ?? '', capture(), { quiet: true });
+    aws.client.destroy();
+    const applied = [...r.progress.applied.values()];
+    expect(applied.reduce((n, a) => n + a.operations, 0)).toBe(8);
+    expect(applied.reduce((n, a) => n + a.calls, 0)).toBeGreaterThanOrEqual(8);
+    expect(r.progress.applied.get('ApplyCreates')?.startedAt).toBeInstanceOf(Date);
+    const mid = applyProgress({ ...r.progress, state: 'ApplyMemberships' });
+    expect(mid).toMatchObject({ state: 'ApplyMemberships', done: 3, total: 3, allDone: 8, allTotal: 8 });
+    expect(mid?.etaSeconds).toBeGreaterThanOrEqual(0);
   });
 
   it('without --wait returns at once with the execution; --json prints the run summary', async () => {
