@@ -17,6 +17,8 @@ const OUTCOME: Record<RunReport['outcome'], string> = {
   running: 'still running: changes marked not-run are not applied yet',
 };
 
+const plural = (x: number, one: string, many = `${one}s`) => `${x} ${x === 1 ? one : many}`;
+
 export interface ReportTextOptions {
   /** Most additions and other changes listed (removals are always listed in full). */
   limit?: number;
@@ -54,7 +56,10 @@ export function reportLines(r: RunReport, opts: ReportTextOptions = {}): string[
   const status = (c: ReportChange) => (c.status === 'failed' ? `failed: ${c.error ?? ''}` : c.status);
   const losing = removals(r);
   const people = new Set(losing.flatMap(peopleLosing));
-  out.push('', `who loses access: ${people.size} people, ${losing.length} removals`);
+  out.push(
+    '',
+    `who loses access: ${plural(people.size, 'person', 'people')}, ${plural(losing.length, 'removal')}`,
+  );
   if (losing.length)
     out.push(
       ...table(

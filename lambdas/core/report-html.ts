@@ -21,6 +21,11 @@ const esc = (s: unknown) =>
     .replace(/'/g, '&#39;');
 
 const n = (x: number) => x.toLocaleString('en-GB');
+/** "1 person", "3 people", "1 removal", "2 removals". */
+const count = (x: number, one: string, many = `${one}s`) => `${n(x)} ${x === 1 ? one : many}`;
+/** 2026-05-01T10:00:00.000Z as "2026-05-01 10:00:00 UTC". */
+const when = (iso: string | undefined) =>
+  iso ? `${iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, '')} UTC` : '';
 
 const STYLE = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1b1f24;background:#f6f7f9}
@@ -35,7 +40,10 @@ h3{font-size:15px;margin:20px 0 6px}
 .card{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:10px 14px;min-width:150px}
 .card b{display:block;font-size:24px}.card.loses b{color:#cf222e}.card.gains b{color:#1a7f37}
 table{border-collapse:collapse;width:100%;background:#fff;border:1px solid #d0d7de;margin:6px 0}
-th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #eaeef2;vertical-align:top}
+th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #eaeef2;vertical-align:top;overflow-wrap:anywhere}
+table.people{table-layout:fixed}table.people th:nth-child(1){width:30%}table.people th:nth-child(2){width:26%}
+table.people th:nth-child(4){width:90px}
+.members{max-height:7.5em;overflow:auto;font-size:13px}
 th{background:#f0f2f4;font-weight:600;position:sticky;top:0}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .st{font-size:12px;padding:1px 6px;border-radius:10px;background:#eaeef2;white-space:nowrap}
@@ -73,7 +81,7 @@ function guardBanner(r: RunReport): string {
     case 'overridden':
       return `<div class="banner warn" id="guard"><p><b>The deletion guard was overridden</b> (allowMassDeletion).</p>${reasons}</div>`;
     default:
-      return `<div class="banner ok" id="guard"><p>Deletion guard: passed (${n(g.deletes.users)} users and ${n(g.deletes.groups)} groups deleted of ${n(g.owned.users)} and ${n(g.owned.groups)} owned).</p></div>`;
+      return `<div class="banner ok" id="guard"><p>Deletion guard: passed. The plan deletes ${n(g.deletes.users)} of ${count(g.owned.users, 'owned user')} and ${n(g.deletes.groups)} of ${count(g.owned.groups, 'owned group')}.</p></div>`;
   }
 }
 
@@ -82,7 +90,7 @@ function removalRow(c: ReportChange): string {
   const who =
     c.op === 'deleteGroup'
       ? people.length
-        ? people.map(esc).join(', ')
+        ? `<div class="members">${people.map(esc).join(', ')}</div>`
         : '<span class="muted">(no members)</span>'
       : esc(c.user);
   const what =
@@ -176,20 +184,20 @@ export function renderReportHtml(r: RunReport): string {
 <title>${esc(title)}</title><style>${STYLE}</style></head>
 <body><main>
 <h1>${esc(title)}</h1>
-<p class="sub">${esc(OUTCOME_WORDS[r.outcome])} · started ${esc(t.startedAt)}${t.finishedAt ? ` · finished ${esc(t.finishedAt)}` : ''}</p>
+<p class="sub"><b>${esc(OUTCOME_WORDS[r.outcome])}</b> · started ${esc(when(t.startedAt))}${t.finishedAt ? ` · finished ${esc(when(t.finishedAt))}` : ''}</p>
 ${guardBanner(r)}
 <div class="cards">
-<div class="card loses"><b>${n(people.size)}</b>people lose access (${n(losing.length)} removals)</div>
-<div class="card gains"><b>${n(gainers.size)}</b>people gain access (${n(gaining.length)} additions)</div>
-<div class="card"><b>${n(r.conflicts.length)}</b>conflicts (left alone)</div>
+<div class="card loses"><b>${n(people.size)}</b>${people.size === 1 ? 'person loses' : 'people lose'} access (${count(losing.length, 'removal')})</div>
+<div class="card gains"><b>${n(gainers.size)}</b>${gainers.size === 1 ? 'person gains' : 'people gain'} access (${count(gaining.length, 'addition')})</div>
+<div class="card"><b>${n(r.conflicts.length)}</b>${r.conflicts.length === 1 ? 'conflict' : 'conflicts'} (left alone)</div>
 <div class="card"><b>${n(r.applied?.failed ?? 0)}</b>failed${r.applied?.notRun ? `, ${n(r.applied.notRun)} not run` : ''}</div>
 </div>
 <h2 id="loses">Who loses access</h2>
-<table id="removals"><thead><tr><th>Person</th><th>Loses</th><th>Why</th><th>Status</th></tr></thead><tbody>
+<table id="removals" class="people"><thead><tr><th>Person</th><th>Loses</th><th>Why</th><th>Status</th></tr></thead><tbody>
 ${losing.map(removalRow).join('\n') || '<tr><td colspan="4" class="muted">Nobody loses access.</td></tr>'}
 </tbody></table>
 <h2 id="gains">Who gains access</h2>
-<table id="additions"><thead><tr><th>Person</th><th>Gains</th><th>Why</th><th>Status</th></tr></thead><tbody>
+<table id="additions" class="people"><thead><tr><th>Person</th><th>Gains</th><th>Why</th><th>Status</th></tr></thead><tbody>
 ${limited(gaining, HTML_LIST_LIMIT, (c) => `<tr><td>${esc(c.user)}</td><td><span class="plus">+</span> ${esc(c.group)}</td><td>${esc(c.reason)}</td><td>${status(c)}</td></tr>`, 4, 'additions') || '<tr><td colspan="4" class="muted">Nobody gains access.</td></tr>'}
 </tbody></table>
 <h2 id="conflicts">Conflicts</h2>
@@ -203,8 +211,8 @@ ${byGroup(r)}
 <table id="counts"><tbody>
 <tr><th>Planned</th><td>users +${n(p.createUsers)} ~${n(p.updateUsers)} −${n(p.deleteUsers)}, groups +${n(p.createGroups)} ~${n(p.updateGroups)} −${n(p.deleteGroups)}, memberships +${n(p.addMembers)} −${n(p.removeMembers)} (${n(p.total)} changes)</td></tr>
 ${r.applied ? `<tr><th>Applied</th><td>${n(r.applied.done)} done, ${n(r.applied.alreadyDone)} already done, ${n(r.applied.conflicts)} conflicts, ${n(r.applied.failed)} failed, ${n(r.applied.notRun)} not run</td></tr>` : ''}
-<tr><th>Source</th><td>${n(r.source.users)} users in ${n(r.source.groups)} groups${r.source.requests !== undefined ? ` (${n(r.source.requests)} requests)` : ''}, read ${esc(r.source.fetchedAt)}</td></tr>
-<tr><th>Identity Store before</th><td>${n(r.target.users)} users, ${n(r.target.groups)} groups, ${n(r.target.memberships)} memberships of synced groups, read ${esc(r.target.fetchedAt)}</td></tr>
+<tr><th>Source</th><td>${n(r.source.users)} users in ${n(r.source.groups)} groups${r.source.requests !== undefined ? ` (${n(r.source.requests)} requests)` : ''}, read ${esc(when(r.source.fetchedAt))}</td></tr>
+<tr><th>Identity Store before</th><td>${n(r.target.users)} users, ${n(r.target.groups)} groups, ${n(r.target.memberships)} memberships of synced groups, read ${esc(when(r.target.fetchedAt))}</td></tr>
 <tr><th>Timings</th><td>read and planned in ${n(t.readAndPlanSeconds)} s${t.applySeconds !== undefined ? `, applied in ${n(t.applySeconds)} s` : ''}</td></tr>
 <tr><th>Execution</th><td><code>${esc(r.executionArn)}</code></td></tr>
 <tr><th>This report</th><td><code>${esc(r.location.json)}</code></td></tr>

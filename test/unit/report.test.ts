@@ -136,7 +136,7 @@ describe('the run report', () => {
     // The deleted team names everyone who was in it.
     const team29 = rows.find((r) => r.text.includes('group team-29 deleted'));
     const was29 = target.memberships.filter((m) => m.groupId === 'g-29').length;
-    expect(team29?.querySelectorAll('td')[0]?.text.split(', ')).toHaveLength(was29);
+    expect(team29?.querySelector('td .members')?.text.split(', ')).toHaveLength(was29);
     // The guard would stop a real run, and says so above the tables.
     expect(report.guard.verdict).toBe('would-stop');
     expect(root.querySelector('#guard')?.text).toContain('A real run would be stopped by the deletion guard');
