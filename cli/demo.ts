@@ -5,7 +5,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Provider } from '../lambdas/core/model';
 import { DirBlobStore } from '../lambdas/runtime/blobs';
 import { DEMO_SEED, loadConfigInput, startLocalEnvironment } from '../local/environment';
@@ -13,14 +12,17 @@ import { type SeedFile, WRITE_OPERATIONS } from '../local/identitystore';
 import { LocalRunner } from '../local/runner';
 import { blobRoot, describeRun, progressPrinter } from './sync';
 
-export async function demoCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { quiet: { type: 'boolean', default: false } } });
+export async function demoCommand(values: { quiet?: boolean } = {}): Promise<number> {
   const write = (s: string) => process.stdout.write(s);
   const seed = JSON.parse(readFileSync(DEMO_SEED, 'utf8')) as SeedFile;
   const env = await startLocalEnvironment({ config: loadConfigInput(), seed });
   const blobDir = join(blobRoot(), 'demo');
   const blobs = new DirBlobStore(blobDir);
-  const runner = new LocalRunner(env, blobDir, values.quiet ? {} : { onProgress: progressPrinter(write) });
+  const runner = new LocalRunner(
+    env,
+    blobDir,
+    values.quiet ? {} : { onProgress: progressPrinter(write, Boolean(process.stdout.isTTY)) },
+  );
   const providers = Object.keys(env.config.providers) as Provider[];
   const writes = () => WRITE_OPERATIONS.reduce((n, op) => n + env.emulator.counts()[op].succeeded, 0);
   let failed = false;

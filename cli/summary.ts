@@ -1,12 +1,9 @@
 /**
- * Human-readable run summaries for the terminal: who was added to or removed from which group,
- * who was created, updated or deleted, conflicts and warnings, from a run's result files.
+ * A run summary (the execution output) for the terminal: who was added to or removed from which
+ * group, who was created, updated or deleted, conflicts and warnings. The complete picture is the
+ * run report (cli/report-text.ts).
  */
-import { describeOp } from '../lambdas/core/describe';
-import { OperationSchema, PHASES } from '../lambdas/core/model';
-import type { BatchResultFile, ResultLine } from '../lambdas/handlers/apply-batch';
 import type { RunSummary } from '../lambdas/handlers/report';
-import type { BlobStore } from '../lambdas/runtime/blobs';
 
 const LIST = 8;
 
@@ -20,92 +17,6 @@ export interface Changes {
   users: { created: string[]; updated: string[]; deleted: string[] };
   groups: { created: string[]; adopted: string[]; deleted: string[] };
   problems: string[];
-}
-
-export function collectChanges(
-  lines: ResultLine[],
-  statuses: ReadonlySet<string> = new Set(['done']),
-): Changes {
-  const c: Changes = {
-    byGroup: new Map(),
-    users: { created: [], updated: [], deleted: [] },
-    groups: { created: [], adopted: [], deleted: [] },
-    problems: [],
-  };
-  const group = (g: string) => {
-    const e = c.byGroup.get(g) ?? { added: [], removed: [] };
-    c.byGroup.set(g, e);
-    return e;
-  };
-  for (const l of lines) {
-    const user = String(l.user ?? '');
-    const grp = String(l.group ?? '');
-    if (l.status === 'failed' || l.status === 'conflict') {
-      c.problems.push(
-        `${l.status}: ${l.op} ${user || grp}${l.op.endsWith('Member') ? ` / ${grp}` : ''}: ${String(l.error ?? '')} ${String(l.message ?? '')}`.trim(),
-      );
-      continue;
-    }
-    if (!statuses.has(l.status)) continue;
-    switch (l.op) {
-      case 'addMember':
-        group(grp).added.push(user);
-        break;
-      case 'removeMember':
-        group(grp).removed.push(user);
-        break;
-      case 'createUser':
-        c.users.created.push(user);
-        break;
-      case 'updateUser':
-        c.users.updated.push(`${user} (${((l.changed as string[]) ?? []).join(', ')})`);
-        break;
-      case 'deleteUser':
-        c.users.deleted.push(user);
-        break;
-      case 'createGroup':
-        c.groups.created.push(grp);
-        break;
-      case 'updateGroup':
-        c.groups.adopted.push(grp);
-        break;
-      case 'deleteGroup':
-        c.groups.deleted.push(grp);
-        break;
-    }
-  }
-  return c;
-}
-
-/** Every result line of a run (all phases, batch order). */
-export async function readResults(blobs: BlobStore, provider: string, runId: string): Promise<ResultLine[]> {
-  const keys = await blobs.list(`${provider}/${runId}/results/`);
-  const order = (k: string) => {
-    const m = /results\/(\w+)\/(\d+)\.json$/.exec(k);
-    return [(PHASES as readonly string[]).indexOf(m?.[1] ?? ''), Number(m?.[2] ?? 0)] as const;
-  };
-  keys.sort((a, b) => {
-    const [pa, ia] = order(a);
-    const [pb, ib] = order(b);
-    return pa - pb || ia - ib;
-  });
-  const files = await Promise.all(keys.map((k) => blobs.getJson<BatchResultFile>(k)));
-  return files.flatMap((f) => f?.results ?? []);
-}
-
-/** Every operation a (dry-run) plan holds, as result-like lines with status 'planned'. */
-export async function readPlannedOps(
-  blobs: BlobStore,
-  provider: string,
-  runId: string,
-): Promise<ResultLine[]> {
-  const keys = (await blobs.list(`${provider}/${runId}/batches/`)).sort();
-  const files = await Promise.all(keys.map((k) => blobs.getJson<{ ops: unknown[] }>(k)));
-  return files.flatMap((f) =>
-    (f?.ops ?? []).map(
-      (o) => ({ ...describeOp(OperationSchema.parse(o)), status: 'planned' }) as unknown as ResultLine,
-    ),
-  );
 }
 
 export function renderChanges(c: Changes, verbs = { add: 'added', remove: 'removed' }): string[] {

@@ -2,29 +2,32 @@
  * `scim-sync sync <github|entra> --local ...`: one real run of the state machine on this machine,
  * against the local stand-ins (demo fixtures unless given).
  *
- * stdout: progress and a readable summary, or with --json only the execution's output.
- * Exit code 0 when the execution succeeded; otherwise 1 with "<ErrorName>: <cause>" on stderr.
+ * stdout: progress and the run report for people, or with --json only the run report (JSON).
+ * Exit code 0 when the execution succeeded; 3 for a dry run whose plan a real run's deletion guard
+ * would stop; 1 when it failed, with "<ErrorName>: <cause>" on stderr; 2 for usage errors.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { type Provider, ProviderSchema } from '../lambdas/core/model';
-import type { RunSummary } from '../lambdas/handlers/report';
+import type { ConfigInput } from '../lambdas/core/config';
+import type { Provider } from '../lambdas/core/model';
+import type { RunReport } from '../lambdas/core/report';
 import { DirBlobStore } from '../lambdas/runtime/blobs';
+import { readReport } from '../lambdas/runtime/report-store';
 import { type LocalEnvironment, loadConfigInput, startLocalEnvironment } from '../local/environment';
-import type { SeedFile } from '../local/identitystore';
 import { type LocalRunResult, LocalRunner, type ProgressEvent } from '../local/runner';
-import { collectChanges, readPlannedOps, readResults, renderSummary } from './summary';
-
-export const SYNC_USAGE = `usage: scim-sync sync <github|entra> --local [--config FILE] [--fixture FILE] [--seed FILE]
-                   [--dry-run] [--allow-mass-deletion] [--input JSON] [--json] [--state-out FILE]
-                   [--rps N] [--fault-rate X] [--blob-dir DIR]`;
+import { type Io, processIo } from './aws/client';
+import { EXIT_GUARD_WOULD_STOP } from './aws/start';
+import { loadConfigFile, loadFixture, loadSeed, parseJsonText, UsageError, writeText } from './files';
+import { progressWriter } from './progress';
+import { reportLines } from './report-text';
 
 export const blobRoot = () => join(process.cwd(), '.scim-sync', 'blobs');
 
-/** Progress lines for a terminal: states entered, batches done of total, retries. */
-export function progressPrinter(write: (s: string) => void): (e: ProgressEvent) => void {
+/** Progress lines for a terminal: states entered, batches done of total, operations, rate, ETA. */
+export function progressPrinter(write: (s: string) => void, isTTY = false): (e: ProgressEvent) => void {
+  const w = progressWriter(write, isTTY);
   return (e) => {
+    if (e.kind === 'apply' && e.apply) return w.apply(e.apply);
+    w.break();
     if (e.kind === 'state') write(`  → ${e.state}\n`);
     else if (e.kind === 'batch') write(`    ${e.state}: batch ${e.done}/${e.total} done\n`);
     else if (e.kind === 'retry') write(`    ${e.state}: retrying\n`);
@@ -32,117 +35,120 @@ export function progressPrinter(write: (s: string) => void): (e: ProgressEvent) 
   };
 }
 
-/** The lines that summarise a finished run for a person. */
+/** The lines that tell a person how a finished run went: its report, or why there is none. */
 export async function describeRun(
   r: LocalRunResult,
   blobs: DirBlobStore,
   provider: Provider,
+  report?: RunReport,
 ): Promise<string[]> {
   const x = r.execution;
   const secs = (r.stats.wallMs / 1000).toFixed(1);
+  const rep = report ?? (await readReport(blobs, provider, x.name));
+  const more = `scim-sync report ${provider} --local --run ${x.name}`;
+  const lines = rep ? reportLines(rep, { limit: 20, more }) : [];
   if (x.status !== 'SUCCEEDED') {
-    const lines = [`${provider} sync ${x.name}: FAILED in ${secs} s`, `  ${x.error}: ${x.cause}`];
-    const done = collectChanges(await readResults(blobs, provider, x.name));
-    const applied =
-      [...done.byGroup.values()].reduce((n, g) => n + g.added.length + g.removed.length, 0) +
-      done.users.created.length +
-      done.users.deleted.length;
-    lines.push(
-      applied
-        ? `  (${applied} changes were applied before it stopped; a redrive or the next run finishes the rest)`
-        : '  (nothing was changed)',
-    );
-    return lines;
+    const applied = rep?.applied ? rep.applied.done : 0;
+    return [
+      `${provider} sync ${x.name}: FAILED in ${secs} s`,
+      `  ${x.error}: ${x.cause}`,
+      rep?.outcome === 'stopped-by-guard' || !applied
+        ? '  (nothing was changed)'
+        : `  (${applied} changes were applied before it stopped; a redrive or the next run finishes the rest)`,
+      ...(rep ? ['', ...lines] : []),
+    ];
   }
-  const summary = r.output as RunSummary;
-  const dry = summary.outcome === 'dry-run';
-  const lines = dry
-    ? await readPlannedOps(blobs, provider, x.name)
-    : await readResults(blobs, provider, x.name);
-  const changes = collectChanges(lines, new Set([dry ? 'planned' : 'done']));
-  return [
-    ...renderSummary(summary, changes),
-    `  ${x.status} in ${secs} s (${r.stats.stateTransitions} state transitions)`,
-  ];
+  return [...lines, `  ${x.status} in ${secs} s (${r.stats.stateTransitions} state transitions)`];
 }
 
-export async function syncCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      local: { type: 'boolean', default: false },
-      config: { type: 'string' },
-      fixture: { type: 'string' },
-      seed: { type: 'string' },
-      'dry-run': { type: 'boolean', default: false },
-      'allow-mass-deletion': { type: 'boolean', default: false },
-      input: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      'state-out': { type: 'string' },
-      rps: { type: 'string' },
-      'fault-rate': { type: 'string' },
-      'blob-dir': { type: 'string' },
-    },
-  });
-  const provider = ProviderSchema.safeParse(positionals[0]);
-  if (!provider.success || !values.local) {
-    process.stderr.write(
-      `${SYNC_USAGE}\n\n${!values.local ? 'Only --local runs are available here; use `scim-sync start` for AWS.' : 'name a provider: github or entra'}\n`,
-    );
-    return 2;
+export interface SyncOptions {
+  local?: boolean;
+  config?: string;
+  fixture?: string;
+  seed?: string;
+  dryRun?: boolean;
+  allowMassDeletion?: boolean;
+  input?: string;
+  json?: boolean;
+  stateOut?: string;
+  rps?: number;
+  latencyMs?: number;
+  faultRate?: number;
+  blobDir?: string;
+}
+
+export async function syncCommand(p: Provider, o: SyncOptions, io: Io = processIo()): Promise<number> {
+  if (!o.local) throw new UsageError('only --local runs are available here; use `scim-sync start` for AWS');
+  const input: Record<string, unknown> = {};
+  if (o.input !== undefined) {
+    const v = parseJsonText('--input', 'value', o.input);
+    if (!v || typeof v !== 'object' || Array.isArray(v))
+      throw new UsageError('--input must be a JSON object, e.g. {"dryRun": true}');
+    Object.assign(input, v);
   }
-  const p = provider.data;
-  const input: Record<string, unknown> = values.input ? JSON.parse(values.input) : {};
-  if (values['dry-run']) input.dryRun = true;
-  if (values['allow-mass-deletion']) input.allowMassDeletion = true;
-  const config = loadConfigInput(values.config);
-  if (!config.providers?.[p]) {
-    process.stderr.write(`ConfigError: the configuration has no providers.${p} section\n`);
-    return 1;
-  }
+  if (o.dryRun) input.dryRun = true;
+  if (o.allowMassDeletion) input.allowMassDeletion = true;
+  const config: ConfigInput = o.config ? loadConfigFile(o.config) : loadConfigInput();
+  if (!config.providers?.[p]) throw new UsageError(`the configuration has no providers.${p} section`);
+  const fixture = o.fixture ? loadFixture(p, o.fixture) : undefined;
+  const seed = o.seed ? loadSeed(o.seed) : undefined;
   const out = (s: string) => {
-    if (!values.json) process.stdout.write(s);
+    if (!o.json) io.out(s);
   };
   let env: LocalEnvironment | undefined;
   let runner: LocalRunner | undefined;
+  const saveState = () => {
+    if (env && o.stateOut)
+      writeText('--state-out', o.stateOut, `${JSON.stringify(env.emulator.dump(), null, 2)}\n`);
+  };
   try {
     env = await startLocalEnvironment({
       // The whole configuration: the other provider's section (or its defaults) sets its claims.
       config,
       providers: [p],
-      ...(values.fixture ? { fixtures: { [p]: values.fixture } } : {}),
-      ...(values.seed ? { seed: JSON.parse(readFileSync(values.seed, 'utf8')) as SeedFile } : {}),
-      ...(values.rps ? { rps: Number(values.rps) } : {}),
-      ...(values['fault-rate']
-        ? { faults: { rate: Number(values['fault-rate']), error: 'ThrottlingException' as const, seed: 1 } }
+      ...(fixture ? { fixtures: { [p]: fixture } } : {}),
+      ...(seed ? { seed } : {}),
+      ...(o.rps !== undefined ? { rps: o.rps } : {}),
+      ...(o.latencyMs !== undefined ? { latencyMs: o.latencyMs } : {}),
+      ...(o.faultRate !== undefined
+        ? { faults: { rate: o.faultRate, error: 'ThrottlingException' as const, seed: 1 } }
         : {}),
     });
-    const blobDir = values['blob-dir'] ?? blobRoot();
+    const blobDir = o.blobDir ?? blobRoot();
     runner = new LocalRunner(env, blobDir);
+    const pace =
+      o.rps !== undefined
+        ? `paced to ${env.config.identityStoreRps} requests/s as deployed (emulator limit ${o.rps}/s)`
+        : 'unpaced (no --rps)';
     out(
-      `${p}: running statemachines/sync.asl.json locally (Identity Store emulator at ${env.emulator.endpoint})\n`,
+      `${p}: running statemachines/sync.asl.json locally (Identity Store emulator at ${env.emulator.endpoint}, ${pace})\n`,
     );
     const result = await runner.run(p, {
       input,
-      ...(values.json ? {} : { onProgress: progressPrinter(out) }),
+      ...(o.json ? {} : { onProgress: progressPrinter(out, io.isTTY) }),
     });
-    if (values['state-out'])
-      writeFileSync(values['state-out'], `${JSON.stringify(env.emulator.dump(), null, 2)}\n`);
-    if (values.json) {
-      if (result.output !== undefined) process.stdout.write(`${JSON.stringify(result.output, null, 2)}\n`);
+    saveState();
+    const blobs = new DirBlobStore(blobDir);
+    const report = await readReport(blobs, p, result.execution.name);
+    if (o.json) {
+      if (report) io.out(`${JSON.stringify(report, null, 2)}\n`);
     } else {
-      out(`\n${(await describeRun(result, new DirBlobStore(blobDir), p)).join('\n')}\n`);
+      out(`\n${(await describeRun(result, blobs, p, report)).join('\n')}\n`);
       out(`  plans and results: ${join(blobDir, p, result.execution.name)}\n`);
     }
     if (result.execution.status !== 'SUCCEEDED') {
-      process.stderr.write(`${result.execution.error}: ${result.execution.cause}\n`);
+      io.err(`${result.execution.error}: ${result.execution.cause}\n`);
       return 1;
+    }
+    if (report?.guard.verdict === 'would-stop') {
+      io.err(
+        `dry run: a real run would be stopped by the deletion guard (${report.guard.reasons.join('; ')}); exit code ${EXIT_GUARD_WOULD_STOP}\n`,
+      );
+      return EXIT_GUARD_WOULD_STOP;
     }
     return 0;
   } catch (err) {
-    if (env && values['state-out'])
-      writeFileSync(values['state-out'], `${JSON.stringify(env.emulator.dump(), null, 2)}\n`);
+    saveState();
     throw err;
   } finally {
     runner?.close();

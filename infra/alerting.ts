@@ -75,6 +75,7 @@ export class Alerting extends Construct {
         `Error: ${field('$.detail.error')}`,
         `Cause: ${field('$.detail.cause')}`,
         `Console: https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}`,
+        `Who loses access, and why (the run report): npx scim-sync report --run ${executionArn}`,
         'What to do: docs/runbook.md (a failed apply batch can be re-driven from the console).',
       ].join('\n'),
     );

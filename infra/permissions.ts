@@ -39,7 +39,7 @@ export const S3_ACCESS: Partial<Record<Step, { read: boolean; write: boolean }>>
   FetchTarget: { read: true, write: true },
   ComputePlan: { read: true, write: true },
   ApplyBatch: { read: true, write: true },
-  Report: { read: true, write: false },
+  Report: { read: true, write: true },
 };
 
 /** The steps that read the provider's secret. */

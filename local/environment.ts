@@ -7,7 +7,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Config, type ConfigInput, parseConfig } from '../lambdas/core/config';
+import { type Config, type ConfigInput, ConfigSchema, parseConfig } from '../lambdas/core/config';
 import type { Provider } from '../lambdas/core/model';
 import { LocalAws } from './aws';
 import { type FakeGithub, type GithubFixture, loadGithubFixture, startFakeGithub } from './github';
@@ -96,8 +96,14 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
   let graph: FakeGraph | undefined;
   try {
     input.identityStoreId = emulator.identityStoreId;
-    // The sync paces itself to the Identity Store's limit: locally, the emulator's (none unless --rps).
-    if (opts.rps !== undefined) input.identityStoreRps = Math.min(opts.rps, 20);
+    // With an emulator limit the sync paces as deployed: the configured identityStoreRps, at most the
+    // limit (so a local run shows the production headroom); without one it runs unpaced (the runner's
+    // clients ignore the pace, `unpaced`).
+    if (opts.rps !== undefined)
+      input.identityStoreRps = Math.min(
+        input.identityStoreRps ?? ConfigSchema.shape.identityStoreRps.parse(undefined),
+        opts.rps,
+      );
     const started = (opts.providers ?? (Object.keys(input.providers) as Provider[])).filter(
       (p) => input.providers[p],
     );

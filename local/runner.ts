@@ -29,6 +29,7 @@ import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalExecution } from './aws';
 import { localDefinition, startingAt, stateMachineName } from './definition';
 import type { LocalEnvironment } from './environment';
 import { payloadStats, toHistory } from './history';
+import { type ApplyProgress, ApplyTracker } from './progress';
 
 // aws-local-stepfunctions uses Promise.withResolvers (Node 22+).
 const P = Promise as unknown as { withResolvers?: unknown };
@@ -50,12 +51,14 @@ type Event = Record<string, unknown> & { type: string; timestamp: number };
 type TaskFn = (input: unknown) => Promise<unknown>;
 
 export interface ProgressEvent {
-  kind: 'state' | 'batch' | 'retry' | 'failed';
+  kind: 'state' | 'batch' | 'retry' | 'failed' | 'apply';
   state: string;
   /** For batches: done and total in this Map state. */
   done?: number;
   total?: number;
   error?: string;
+  /** For 'apply' (every progressMs while batches apply): operations, rate, throttles, retries, ETA. */
+  apply?: ApplyProgress;
 }
 
 export interface LocalRunResult {
@@ -75,6 +78,8 @@ export interface RunOptions {
   /** Pause of every ASL Retry in local runs (the definition's own intervals are seconds to minutes). */
   retryPauseMs?: number;
   onProgress?: (e: ProgressEvent) => void;
+  /** How often 'apply' progress is reported while batches apply (default 2,000 ms). */
+  progressMs?: number;
   /** Wrap a Task's handler (tests count invocations or simulate a Lambda that dies). Receives the real one. */
   wrapTask?: (state: string, real: TaskFn) => TaskFn;
   /** The handlers' clock (tests move it forward to expire a plan). */
@@ -113,7 +118,7 @@ export class LocalRunner {
   constructor(
     readonly env: LocalEnvironment,
     readonly blobDir: string,
-    private readonly defaults: Pick<RunOptions, 'retryPauseMs' | 'onProgress' | 'now'> & {
+    private readonly defaults: Pick<RunOptions, 'retryPauseMs' | 'onProgress' | 'now' | 'progressMs'> & {
       /** The Identity Store client's retries (tests shorten them). */
       identityStoreRetry?: { maxAttempts: number; baseMs: number; maxMs: number };
       /** FetchTarget's time for starting membership reads per invocation (tests force hand-overs). */
@@ -157,7 +162,7 @@ export class LocalRunner {
     logs: string[],
     metrics: unknown[],
     now: () => Date,
-    created: IdentitystoreClient[],
+    created: (client: IdentitystoreClient) => void,
   ): Deps {
     const { config, emulator } = this.env;
     const sinkLog = (line: string) => {
@@ -190,7 +195,7 @@ export class LocalRunner {
           maxAttempts: this.defaults.identityStoreRetry?.maxAttempts ?? 8,
           backoff: this.defaults.identityStoreRetry ?? { baseMs: 50, maxMs: 2000 },
         });
-        created.push(c);
+        created(c);
         return c;
       },
       secrets: this.clients.secrets,
@@ -294,14 +299,25 @@ export class LocalRunner {
     const logs: string[] = [];
     const metrics: unknown[] = [];
     const created: IdentitystoreClient[] = [];
+    const tracker = new ApplyTracker();
     const deps = this.deps(
       record.provider,
       logs,
       metrics,
       opts.now ?? this.defaults.now ?? (() => new Date()),
-      created,
+      (c) => {
+        created.push(c);
+        tracker.track(c);
+      },
     );
     const onProgress = opts.onProgress ?? this.defaults.onProgress;
+    const reportApply = () => {
+      const p = tracker.progress();
+      if (p) onProgress?.({ kind: 'apply', state: p.state, apply: p });
+    };
+    const ticker = onProgress
+      ? setInterval(reportApply, opts.progressMs ?? this.defaults.progressMs ?? 2000)
+      : undefined;
     const handlers: Record<string, TaskFn> = {};
     for (const [state, factory] of Object.entries(TASK_STATES)) {
       const real: TaskFn = withTransientErrors(state, (factory as (d: Deps) => TaskFn)(deps));
@@ -341,6 +357,7 @@ export class LocalRunner {
           }[st.name];
           if (phase && items)
             totals.set(st.name, { done: skipIterations.size, total: items[phase]?.length ?? 0 });
+          tracker.enter(st.name, (st.input as { plan?: { counts?: Record<string, number> } })?.plan?.counts);
           onProgress?.({ kind: 'state', state: st.name });
         } else if (e.type === 'MapIterationSucceeded') {
           const name = (e.parentState as { name: string }).name;
@@ -348,8 +365,10 @@ export class LocalRunner {
           if (t && !skipIterations.has(e.index as number)) {
             t.done++;
             onProgress?.({ kind: 'batch', state: name, done: t.done, total: t.total });
+            reportApply();
           }
         } else if (e.type === 'StateRetried' && st) {
+          if (st.name.startsWith('Apply')) tracker.batchRetries++;
           onProgress?.({ kind: 'retry', state: st.name });
         } else if (e.type === 'StateFailed' && st && e.index === undefined) {
           onProgress?.({ kind: 'failed', state: st.name, error: String(e.Error) });
@@ -368,6 +387,7 @@ export class LocalRunner {
       execution.cause = cause?.message ?? (err as Error).message;
     }
     await consume;
+    if (ticker) clearInterval(ticker);
     for (const c of created) c.destroy();
     execution.stopDate = new Date();
     record.events.push(...events);

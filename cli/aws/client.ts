@@ -5,9 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
-import { parseArgs } from 'node:util';
-import { paginateListStateMachines, SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, paginateListStateMachines, SFNClient } from '@aws-sdk/client-sfn';
 import { type Provider, ProviderSchema } from '../../lambdas/core/model';
+import { UsageError } from '../files';
 
 /** Where a command writes; tests capture both streams. */
 export interface Io {
@@ -31,18 +31,7 @@ export class CliError extends Error {
 /** The region the local stand-in (`scim-sync local-aws`) reports. */
 export const LOCAL_STAND_IN_REGION = 'eu-west-2';
 
-/** parseArgs options every AWS command takes. */
-export const COMMON_OPTIONS = {
-  region: { type: 'string' },
-  profile: { type: 'string' },
-  endpoint: { type: 'string' },
-  'state-machine-arn': { type: 'string' },
-  'poll-ms': { type: 'string' },
-  json: { type: 'boolean', default: false },
-} as const;
-
-export const COMMON_USAGE = '[--region R] [--profile P] [--endpoint URL] [--state-machine-arn ARN] [--json]';
-
+/** The options every AWS command takes (cli/program.ts declares them). */
 export interface CommonOptions {
   region?: string | undefined;
   profile?: string | undefined;
@@ -50,6 +39,12 @@ export interface CommonOptions {
   'state-machine-arn'?: string | undefined;
   'poll-ms'?: string | undefined;
   json?: boolean | undefined;
+}
+
+/** A command's parsed command line: option values by their long name, and the positional arguments. */
+export interface Parsed {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
 }
 
 export interface Aws {
@@ -66,7 +61,7 @@ function isLoopback(url: string): boolean {
     const host = new URL(url).hostname;
     return host === 'localhost' || host === '::1' || host === '[::1]' || host.startsWith('127.');
   } catch {
-    throw new CliError(`--endpoint ${url} is not a URL (e.g. http://127.0.0.1:4566)`);
+    throw new UsageError(`--endpoint-url ${url} is not a URL (e.g. http://127.0.0.1:4566)`);
   }
 }
 
@@ -97,7 +92,7 @@ export async function connect(o: CommonOptions, env: NodeJS.ProcessEnv = process
     );
   }
   const pollMs = o['poll-ms'] ? Number(o['poll-ms']) : local ? 250 : 2000;
-  if (!Number.isFinite(pollMs) || pollMs <= 0) throw new CliError(`--poll-ms must be a positive number`);
+  if (!Number.isFinite(pollMs) || pollMs <= 0) throw new UsageError(`--poll-ms must be a positive number`);
   return {
     client,
     region: resolved,
@@ -110,7 +105,7 @@ export async function connect(o: CommonOptions, env: NodeJS.ProcessEnv = process
 export function parseProvider(value: string | undefined): Provider {
   const r = ProviderSchema.safeParse(value);
   if (!r.success)
-    throw new CliError(
+    throw new UsageError(
       value ? `unknown provider ${value}: github or entra` : 'name a provider: github or entra',
     );
   return r.data;
@@ -150,6 +145,42 @@ export async function findMachine(aws: Aws, provider: Provider): Promise<Machine
   );
 }
 
+/**
+ * An execution's ARN from its ARN or its name (as `scim-sync status` prints it): a name is looked
+ * up in the provider's machine, or in every scim-sync machine of the region.
+ */
+export async function resolveExecution(aws: Aws, target: string, provider?: string): Promise<string> {
+  if (target.startsWith('arn:')) return target;
+  if (!/^[\w-]{1,80}$/.test(target))
+    throw new UsageError(
+      `${target} is neither an execution ARN nor an execution name (as scim-sync status prints them)`,
+    );
+  const machines = provider
+    ? [await findMachine(aws, parseProvider(provider))]
+    : aws.stateMachineArn
+      ? [{ name: aws.stateMachineArn.split(':').at(-1) ?? '', arn: aws.stateMachineArn }]
+      : await listMachines(aws);
+  const found: string[] = [];
+  for (const m of machines) {
+    const arn = `${m.arn.replace(':stateMachine:', ':execution:')}:${target}`;
+    try {
+      await aws.client.send(new DescribeExecutionCommand({ executionArn: arn }));
+      found.push(arn);
+    } catch (err) {
+      if ((err as { name?: string }).name !== 'ExecutionDoesNotExist') throw err;
+    }
+  }
+  if (found.length > 1)
+    throw new UsageError(
+      `${target} is an execution of ${machines.map((m) => m.name).join(' and ')}: pass --provider`,
+    );
+  if (!found[0])
+    throw new CliError(
+      `no execution named ${target} in ${machines.map((m) => m.name).join(' or ') || 'any scim-sync state machine'} (${aws.region}); scim-sync status lists the recent runs`,
+    );
+  return found[0];
+}
+
 /** The provider a scim-sync state machine runs, from its name or ARN. */
 export function providerOfMachine(nameOrArn: string): string {
   const name = nameOrArn.split(':').at(-1) ?? nameOrArn;
@@ -184,15 +215,21 @@ export function executionName(prefix: string, now = new Date()): string {
 }
 
 /** An SDK or network error as a sentence with what to do; `what` names what was being looked for. */
-export function explainAwsError(err: unknown, aws?: Pick<Aws, 'region' | 'endpoint'>, what?: string): string {
+export function explainAwsError(
+  err: unknown,
+  aws?: Pick<Aws, 'region' | 'endpoint'> & { profile?: string },
+  what?: string,
+): string {
   const e = err as { name?: string; message?: string; code?: string; cause?: { code?: string } };
   const name = e?.name ?? 'Error';
   const message = e?.message ?? String(err);
-  const where = aws ? ` in ${aws.region}` : '';
+  const where = aws?.region ? ` in ${aws.region}` : '';
   switch (name) {
     case 'CliError':
       return message;
     case 'CredentialsProviderError':
+      if (aws?.profile && /profile/i.test(message))
+        return `AWS profile "${aws.profile}" was not found or has no credentials: check ~/.aws/config (\`aws configure list-profiles\`), or log in with \`aws sso login --profile ${aws.profile}\` (${message})`;
       return `no AWS credentials: set AWS_PROFILE (run \`aws sso login --profile <name>\` for an SSO profile) or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or pass --profile (${message})`;
     case 'ExpiredTokenException':
     case 'ExpiredToken':
@@ -234,11 +271,9 @@ export function explainAwsError(err: unknown, aws?: Pick<Aws, 'region' | 'endpoi
   return `${name}: ${message}`;
 }
 
-/** Runs a command body with the client, turning every error into a sentence and exit code 1. */
+/** Runs a command body with the client, turning every error into a sentence: exit 2 for usage errors, else 1. */
 export async function withAws(
-  argv: string[],
-  usage: string,
-  extra: Record<string, { type: 'string' | 'boolean'; default?: string | boolean }>,
+  parsed: Parsed,
   io: Io,
   body: (
     aws: Aws,
@@ -246,23 +281,22 @@ export async function withAws(
     positionals: string[],
   ) => Promise<number>,
 ): Promise<number> {
-  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { ...COMMON_OPTIONS, ...extra },
-    }) as never;
-  } catch (err) {
-    io.err(`${(err as Error).message}\n${usage}\n`);
-    return 2;
-  }
   let aws: Aws | undefined;
+  const profile = parsed.values.profile as string | undefined;
   try {
     aws = await connect(parsed.values);
     return await body(aws, parsed.values, parsed.positionals);
   } catch (err) {
-    io.err(`error: ${explainAwsError(err, aws)}\n`);
+    if (err instanceof UsageError) {
+      io.err(`error: ${err.message}\n`);
+      return 2;
+    }
+    const where = aws
+      ? { ...aws, ...(profile ? { profile } : {}) }
+      : profile
+        ? { region: '', profile }
+        : undefined;
+    io.err(`error: ${explainAwsError(err, where)}\n`);
     return 1;
   } finally {
     aws?.client.destroy();

@@ -14,6 +14,8 @@ import {
   progressOf,
   type Topology,
 } from './history';
+import { type ApplyProgress, APPLY_STATES, eta, phaseTotals } from '../../local/progress';
+import { progressLine } from '../progress';
 import { duration, failureLines, summaryLines } from './render';
 
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']);
@@ -32,18 +34,51 @@ function bar(done: number, total: number, width = 24): string {
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
 }
 
+/**
+ * Where the apply phases are, from the outputs of the batches that finished: operations done of
+ * the plan's total, calls per second, throttles, retries (the SDK's, and failed batch attempts), ETA.
+ */
+export function applyProgress(p: Progress, now = new Date()): ApplyProgress | undefined {
+  const state = p.state;
+  if (!state || !(APPLY_STATES as readonly string[]).includes(state) || !p.plan) return undefined;
+  const totals = phaseTotals(p.plan.counts);
+  const done = (s: string) => Math.min(p.applied.get(s)?.operations ?? 0, totals[s] ?? 0);
+  const all = [...p.applied.values()];
+  const allDone = APPLY_STATES.reduce((n, s) => n + done(s), 0);
+  const allTotal = APPLY_STATES.reduce((n, s) => n + (totals[s] ?? 0), 0);
+  const first = p.applied.get('ApplyCreates')?.startedAt ?? all.find((a) => a.startedAt)?.startedAt;
+  const elapsed = first ? now.getTime() - first.getTime() : 0;
+  const calls = all.reduce((n, a) => n + a.calls, 0);
+  const left = eta(allDone, allTotal - allDone, elapsed);
+  return {
+    state,
+    done: done(state),
+    total: totals[state] ?? 0,
+    allDone,
+    allTotal,
+    ...(elapsed > 0 ? { callsPerSecond: (calls * 1000) / elapsed } : {}),
+    throttled: all.reduce((n, a) => n + a.throttled, 0),
+    retries: all.reduce((n, a) => n + a.retries, 0),
+    batchRetries: p.taskFailures.filter((f) => f.state.startsWith('Apply')).length,
+    ...(left !== undefined ? { etaSeconds: left } : {}),
+  };
+}
+
 /** Prints what changed since the last call: plain lines, or one redrawn line on a terminal. */
 function progressPrinter(io: Io, started: Date) {
   let lastState: string | undefined;
   let lastBatches = '';
   let failures = 0;
   let drawn = false;
+  let lastApply = 0;
   return {
     update(p: Progress) {
       const b = p.state ? p.batches.get(p.state) : undefined;
       const batches = b?.total !== undefined ? `${b.done}/${b.total} batches` : '';
+      const apply = applyProgress(p);
       if (io.isTTY) {
-        const line = `  ${p.state ?? 'starting'} ${b?.total ? `${bar(b.done, b.total)} ` : ''}${batches}  ${duration(started)}`;
+        const ops = apply ? `  ${progressLine(apply).replace(/^\w+: /, '')}` : '';
+        const line = `  ${p.state ?? 'starting'} ${b?.total ? `${bar(b.done, b.total)} ` : ''}${batches}${ops}  ${duration(started)}`;
         io.out(`\r\x1b[2K${line}`);
         drawn = true;
       } else {
@@ -52,6 +87,11 @@ function progressPrinter(io: Io, started: Date) {
         if (prev && prevLine !== lastBatches) io.out(`    ${lastState}: ${prevLine} done\n`);
         if (p.state !== lastState) io.out(`  → ${p.state}${batches ? ` (${batches})` : ''}\n`);
         else if (batches && batches !== lastBatches) io.out(`    ${p.state}: ${batches} done\n`);
+        // While batches apply: operations, rate, throttles, retries and ETA every few seconds.
+        if (apply && Date.now() - lastApply >= 5000 && apply.allDone < apply.allTotal) {
+          io.out(`    ${progressLine(apply)}\n`);
+          lastApply = Date.now();
+        }
       }
       for (const f of p.taskFailures.slice(failures)) {
         if (drawn) io.out('\n');

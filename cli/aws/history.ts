@@ -125,6 +125,8 @@ export interface PlanInfo {
   counts: Record<string, number>;
   createdAt?: string;
   key?: string;
+  /** The run report (report.json), where the plan step wrote it. */
+  report?: string;
 }
 
 export interface Progress {
@@ -135,17 +137,48 @@ export interface Progress {
   plan?: PlanInfo;
   /** Lambda failures so far (each is retried by the state machine, or fails the run). */
   taskFailures: { state: string; error: string }[];
+  /** Per apply Map state: what its finished batches did (from their outputs) and when it began. */
+  applied: Map<string, AppliedSoFar>;
+}
+
+export interface AppliedSoFar {
+  operations: number;
+  calls: number;
+  retries: number;
+  throttled: number;
+  startedAt?: Date;
+}
+
+const PHASE_STATE: Record<string, string> = {
+  creates: 'ApplyCreates',
+  memberships: 'ApplyMemberships',
+  deletes: 'ApplyDeletes',
+};
+
+interface BatchOutput {
+  phase?: string;
+  done?: number;
+  alreadyDone?: number;
+  conflicts?: number;
+  failed?: number;
+  calls?: { total?: number; retries?: number; throttled?: number };
 }
 
 /** Where the run is, from its history so far. */
 export function progressOf(events: HistoryEvent[], topo: Topology): Progress {
-  const p: Progress = { batches: new Map(), taskFailures: [] };
+  const p: Progress = { batches: new Map(), taskFailures: [], applied: new Map() };
+  const appliedOf = (state: string) => {
+    const a = p.applied.get(state) ?? { operations: 0, calls: 0, retries: 0, throttled: 0 };
+    p.applied.set(state, a);
+    return a;
+  };
   const succeeded = new Map<string, Set<number>>();
   const byId = new Map(events.map((e) => [e.id, e]));
   for (const e of events) {
     const name = entered(e);
     if (name && (topo.top.size === 0 || topo.top.has(name))) {
       p.state = name;
+      if (Object.values(PHASE_STATE).includes(name) && e.timestamp) appliedOf(name).startedAt ??= e.timestamp;
       const items = topo.itemsPath.get(name);
       if (items !== undefined) {
         const list = atPath(parse(e.stateEnteredEventDetails?.input), items);
@@ -172,14 +205,33 @@ export function progressOf(events: HistoryEvent[], topo: Topology): Progress {
     }
     if (exited(e) === 'ComputePlan') {
       const out = parse(e.stateExitedEventDetails?.output) as
-        | { plan?: { counts?: Record<string, number>; ref?: { key?: string; createdAt?: string } } }
+        | {
+            plan?: {
+              counts?: Record<string, number>;
+              ref?: { key?: string; createdAt?: string };
+              report?: { json?: string };
+            };
+          }
         | undefined;
       if (out?.plan?.counts) {
         p.plan = {
           counts: out.plan.counts,
           ...(out.plan.ref?.createdAt ? { createdAt: out.plan.ref.createdAt } : {}),
           ...(out.plan.ref?.key ? { key: out.plan.ref.key } : {}),
+          ...(out.plan.report?.json ? { report: out.plan.report.json } : {}),
         };
+      }
+    }
+    const out = e.lambdaFunctionSucceededEventDetails?.output ?? e.taskSucceededEventDetails?.output;
+    if (out?.includes('"phase"')) {
+      const b = parse(out) as BatchOutput | undefined;
+      const state = b?.phase ? PHASE_STATE[b.phase] : undefined;
+      if (b && state) {
+        const a = appliedOf(state);
+        a.operations += (b.done ?? 0) + (b.alreadyDone ?? 0) + (b.conflicts ?? 0) + (b.failed ?? 0);
+        a.calls += b.calls?.total ?? 0;
+        a.retries += b.calls?.retries ?? 0;
+        a.throttled += b.calls?.throttled ?? 0;
       }
     }
     const failure = lowLevelFailure(e);

@@ -14,7 +14,6 @@ import {
 import {
   type Aws,
   CliError,
-  COMMON_USAGE,
   consoleLink,
   explainAwsError,
   findMachine,
@@ -22,16 +21,16 @@ import {
   listMachines,
   type Machine,
   machineArnOfExecution,
+  type Parsed,
   parseProvider,
   processIo,
   providerOfMachine,
+  resolveExecution,
   withAws,
 } from './client';
 import { follow, outcomeLines } from './follow';
 import { failureOf, HistoryReader, machineTopology, progressOf } from './history';
 import { failedAt } from './render';
-
-export const REDRIVE_USAGE = `usage: scim-sync redrive <execution-arn | latest> [--provider P] [--wait] [--force] ${COMMON_USAGE}`;
 
 /** Step Functions re-drives an execution for 14 days after it stopped. */
 export const REDRIVE_WINDOW_DAYS = 14;
@@ -105,19 +104,13 @@ export function refusal(
   return undefined;
 }
 
-export function redriveCommand(argv: string[], io: Io = processIo()): Promise<number> {
-  const extra = {
-    provider: { type: 'string' },
-    wait: { type: 'boolean', default: false },
-    force: { type: 'boolean', default: false },
-  } as const;
-  return withAws(argv, REDRIVE_USAGE, extra, io, async (aws, values, positionals) => {
-    const target = positionals[0];
-    if (!target) {
-      io.err(`${REDRIVE_USAGE}\n`);
-      return 2;
-    }
-    const arn = target === 'latest' ? await latest(aws, values.provider as string | undefined) : target;
+export function redriveCommand(parsed: Parsed, io: Io = processIo()): Promise<number> {
+  return withAws(parsed, io, async (aws, values, positionals) => {
+    const target = positionals[0] ?? 'latest';
+    const arn =
+      target === 'latest'
+        ? await latest(aws, values.provider as string | undefined)
+        : await resolveExecution(aws, target, values.provider as string | undefined);
     const machineArn = machineArnOfExecution(arn);
     if (!machineArn)
       throw new CliError(

@@ -4,6 +4,7 @@
  * a failure with what to do about it, counts and durations.
  */
 import type { NamedErrorName } from '../../lambdas/core/errors';
+import type { ReportChange, RunReport } from '../../lambdas/core/report';
 import type { RunSummary } from '../../lambdas/handlers/report';
 import { type Changes, renderSummary } from '../summary';
 import type { Failure } from './history';
@@ -90,7 +91,33 @@ export function notListed(s: Pick<RunSummary, 'changesNotListed' | 'planKey'>): 
 
 /** The summary of a finished run, as `scim-sync sync` prints it for local runs. */
 export function summaryLines(s: RunSummary): string[] {
-  return [...renderSummary(s, changesFromLines(s.changes, s.failures)), ...notListed(s)];
+  return [
+    ...renderSummary(s, changesFromLines(s.changes, s.failures)),
+    ...notListed(s),
+    ...(s.guard?.verdict === 'would-stop'
+      ? [`  DELETION GUARD: a real run would be stopped: ${s.guard.reasons.join('; ')}`]
+      : []),
+    ...(s.report ? [`  report (every change and why): ${s.report.console ?? s.report.html}`] : []),
+  ];
+}
+
+const ACTION: Record<ReportChange['op'], string> = {
+  addMember: 'add member',
+  removeMember: 'remove member',
+  createUser: 'create user',
+  updateUser: 'update user',
+  deleteUser: 'delete user',
+  createGroup: 'create group',
+  updateGroup: 'update group',
+  deleteGroup: 'delete group',
+  renameUser: 'rename user',
+  renameGroup: 'rename group',
+};
+
+/** A report's change as a plan row: the reason is the detail. */
+export function reportRow(c: ReportChange): ChangeRow {
+  const action = c.op === 'updateGroup' && /adopt/.test(c.reason) ? 'adopt group' : ACTION[c.op];
+  return { action, user: c.user ?? '', group: c.group ?? '', detail: c.reason };
 }
 
 /** Rows padded into columns. */
@@ -104,13 +131,24 @@ export function table(header: string[], rows: string[][]): string[] {
   return [line(header), ...rows.map(line)];
 }
 
-export function planRows(s: RunSummary): ChangeRow[] {
+/** Every change of the report (removals first) and every conflict; the summary's lines without one. */
+export function planRows(s: RunSummary, report?: RunReport): ChangeRow[] {
+  if (report)
+    return [
+      ...report.changes.map(reportRow),
+      ...report.conflicts.map((c) => ({
+        action: 'conflict',
+        user: c.kind === 'user' ? c.name : '',
+        group: c.kind === 'group' ? c.name : '',
+        detail: c.reason,
+      })),
+    ];
   return [...s.changes.map(parseChangeLine), ...s.conflicts.map(parseConflictLine)];
 }
 
-/** A dry run's summary as `scim-sync plan` shows it: counts, one row per change, what was not listed. */
-export function planLines(s: RunSummary): string[] {
-  const rows = planRows(s);
+/** A dry run as `scim-sync plan` shows it: counts, the guard's verdict, one row per change. */
+export function planLines(s: RunSummary, report?: RunReport): string[] {
+  const rows = planRows(s, report);
   const out = [
     `${s.provider} plan: ${s.plan.total ?? 0} changes (${countsLine(s.plan)})`,
     `  source: ${s.source.users} users in ${s.source.groups} groups; Identity Store: ${s.target.users} users, ${s.target.groups} groups, ${s.target.memberships} memberships`,
@@ -120,7 +158,7 @@ export function planLines(s: RunSummary): string[] {
     const cells = rows.map((r) => [r.action, r.user || '-', r.group || '-', r.detail ?? '']);
     out.push(...table(['ACTION', 'USER', 'GROUP', 'DETAIL'], cells));
   } else out.push('  nothing to do: the Identity Store is in step with the source');
-  if (s.changesNotListed > 0)
+  if (s.changesNotListed > 0 && !report)
     out.push(
       '',
       `  ${s.changesNotListed} more changes are not listed (the summary lists ${s.changes.length}); the full plan is ${s.planKey} in the run-data bucket`,
@@ -128,12 +166,19 @@ export function planLines(s: RunSummary): string[] {
   for (const w of s.warnings) out.push(`  warning: ${w}`);
   if (s.conflicts.length)
     out.push(`  ${s.conflicts.length} conflicts: left alone (scim-sync does not own them)`);
+  if (s.guard?.verdict === 'would-stop')
+    out.push(
+      '',
+      `  DELETION GUARD: a real run would be stopped by the deletion guard: ${s.guard.reasons.join('; ')}.`,
+      '  Every deletion is listed above. If they are right, start the run with --allow-mass-deletion.',
+    );
+  if (s.report) out.push(`  report (every change and why): ${s.report.console ?? s.report.html}`);
   return out;
 }
 
 /** `users +2 ~0 -1, groups ..., members ...`, from plan counts. */
-export function countsLine(c: Record<string, number>): string {
-  const n = (k: string) => c[k] ?? 0;
+export function countsLine(c: object): string {
+  const n = (k: string) => (c as Record<string, number | undefined>)[k] ?? 0;
   return (
     `users +${n('createUsers')} ~${n('updateUsers')} -${n('deleteUsers')}, ` +
     `groups +${n('createGroups')} ~${n('updateGroups')} -${n('deleteGroups')}, ` +

@@ -7,20 +7,23 @@ import type { Provider } from '../../lambdas/core/model';
 import {
   type Aws,
   CliError,
-  COMMON_USAGE,
   consoleLink,
   executionName,
   findMachine,
   type Io,
+  type Parsed,
   parseProvider,
   processIo,
   withAws,
 } from './client';
+import type { RunReport } from '../../lambdas/core/report';
+import type { RunSummary } from '../../lambdas/handlers/report';
+import { loadReport } from '../report';
 import { type FollowResult, follow, outcomeLines } from './follow';
 import { planLines, planRows } from './render';
 
-export const START_USAGE = `usage: scim-sync start <github|entra> [--dry-run] [--allow-mass-deletion] [--wait] ${COMMON_USAGE}`;
-export const PLAN_USAGE = `usage: scim-sync plan <github|entra> ${COMMON_USAGE}`;
+/** The exit code of a dry run whose plan a real run's deletion guard would stop (docs/runbook.md#the-cli). */
+export const EXIT_GUARD_WOULD_STOP = 3;
 
 async function startExecution(aws: Aws, provider: Provider, input: Record<string, boolean>, prefix: string) {
   const machine = await findMachine(aws, provider);
@@ -32,13 +35,8 @@ async function startExecution(aws: Aws, provider: Provider, input: Record<string
   return { machine, name, executionArn: r.executionArn, startDate: r.startDate };
 }
 
-export function startCommand(argv: string[], io: Io = processIo()): Promise<number> {
-  const extra = {
-    'dry-run': { type: 'boolean', default: false },
-    'allow-mass-deletion': { type: 'boolean', default: false },
-    wait: { type: 'boolean', default: false },
-  } as const;
-  return withAws(argv, START_USAGE, extra, io, async (aws, values, positionals) => {
+export function startCommand(parsed: Parsed, io: Io = processIo()): Promise<number> {
+  return withAws(parsed, io, async (aws, values, positionals) => {
     const provider = parseProvider(positionals[0]);
     const input: Record<string, boolean> = {};
     if (values['dry-run']) input.dryRun = true;
@@ -68,11 +66,42 @@ function finish(r: FollowResult, provider: string, io: Io, json: boolean): numbe
     io.out(`\n${outcomeLines(r, provider).join('\n')}\n`);
   }
   if (!ok) io.err(`${r.execution.error ?? r.execution.status}: ${r.execution.cause ?? ''}\n`);
+  if (ok && r.summary) return guardExit(r.summary, io);
   return ok ? 0 : 1;
 }
 
-export function planCommand(argv: string[], io: Io = processIo()): Promise<number> {
-  return withAws(argv, PLAN_USAGE, {}, io, async (aws, values, positionals) => {
+/** A dry run that a real run's deletion guard would stop ends with EXIT_GUARD_WOULD_STOP. */
+function guardExit(s: RunSummary, io: Io): number {
+  if (s.guard?.verdict !== 'would-stop') return 0;
+  io.err(
+    `dry run: a real run would be stopped by the deletion guard (${s.guard.reasons.join('; ')}); exit code ${EXIT_GUARD_WOULD_STOP}\n`,
+  );
+  return EXIT_GUARD_WOULD_STOP;
+}
+
+/** The complete report of a finished run, or undefined (with a note) when it cannot be read. */
+async function reportOf(
+  aws: Aws,
+  s: RunSummary,
+  profile: string | undefined,
+  io: Io,
+): Promise<RunReport | undefined> {
+  if (!s.report) return undefined;
+  try {
+    return await loadReport(s.report.json, 'SUCCEEDED', {
+      region: aws.region,
+      ...(profile ? { profile } : {}),
+    });
+  } catch (err) {
+    io.err(
+      `note: could not read the report ${s.report.json} (${(err as Error).message}); showing the summary's changes only\n`,
+    );
+    return undefined;
+  }
+}
+
+export function planCommand(parsed: Parsed, io: Io = processIo()): Promise<number> {
+  return withAws(parsed, io, async (aws, values, positionals) => {
     const provider = parseProvider(positionals[0]);
     const json = Boolean(values.json);
     const s = await startExecution(aws, provider, { dryRun: true }, 'plan');
@@ -87,16 +116,17 @@ export function planCommand(argv: string[], io: Io = processIo()): Promise<numbe
       io.err(`${r.execution.error ?? r.execution.status}: ${r.execution.cause ?? ''}\n`);
       return 1;
     }
+    const report = await reportOf(aws, summary, values.profile as string | undefined, io);
     if (json) {
       // stdout holds the rows only; what they leave out goes to stderr
-      if (summary.changesNotListed > 0)
+      if (summary.changesNotListed > 0 && !report)
         io.err(
           `${summary.changesNotListed} more changes are not listed; the full plan is ${summary.planKey} in the run-data bucket\n`,
         );
-      io.out(`${JSON.stringify(planRows(summary), null, 2)}\n`);
-      return 0;
+      io.out(`${JSON.stringify(planRows(summary, report), null, 2)}\n`);
+      return guardExit(summary, io);
     }
-    io.out(`\n${planLines(summary).join('\n')}\n`);
-    return 0;
+    io.out(`\n${planLines(summary, report).join('\n')}\n`);
+    return guardExit(summary, io);
   });
 }

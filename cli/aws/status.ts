@@ -7,11 +7,11 @@ import { type ExecutionListItem, DescribeExecutionCommand, ListExecutionsCommand
 import type { RunSummary } from '../../lambdas/handlers/report';
 import {
   type Aws,
-  COMMON_USAGE,
   findMachine,
   type Io,
   listMachines,
   type Machine,
+  type Parsed,
   parseProvider,
   processIo,
   withAws,
@@ -25,8 +25,6 @@ import {
   progressOf,
 } from './history';
 import { countsLine, duration, failedAt, table, whatToDo } from './render';
-
-export const STATUS_USAGE = `usage: scim-sync status [github|entra] [--limit N] ${COMMON_USAGE}`;
 
 export interface RunStatus {
   machine: string;
@@ -136,10 +134,9 @@ export function statusLines(machine: Machine, runs: RunStatus[]): string[] {
   return out;
 }
 
-export function statusCommand(argv: string[], io: Io = processIo()): Promise<number> {
-  const extra = { limit: { type: 'string', default: '5' } } as const;
-  return withAws(argv, STATUS_USAGE, extra, io, async (aws, values, positionals) => {
-    const limit = Number(values.limit);
+export function statusCommand(parsed: Parsed, io: Io = processIo()): Promise<number> {
+  return withAws(parsed, io, async (aws, values, positionals) => {
+    const limit = Number(values.limit ?? 5);
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
       io.err('--limit must be a whole number from 1 to 100\n');
       return 2;

@@ -50,7 +50,8 @@ export function groupChanges(
   return set;
 }
 
-const OP_ORDER: Record<OperationKind, number> = {
+/** The order operations are applied in (phases, then kinds within a phase). */
+export const OP_ORDER: Record<OperationKind, number> = {
   renameGroup: 0,
   renameUser: 1,
   createGroup: 2,

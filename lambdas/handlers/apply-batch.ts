@@ -8,7 +8,9 @@ import { z } from 'zod';
 import { PlanExpiredError, SnapshotInvalidError, BatchIncompleteError } from '../core/errors';
 import { nameKey, OperationSchema, type Phase } from '../core/model';
 import { assertPlanFresh } from '../core/safety';
+import { addCalls, type CallCounts, totalCalls } from '../core/report';
 import { type AppliedOp, applyOperations, describeOp, type KnownIds } from '../identitystore/apply';
+import { callsOf } from '../identitystore/client';
 import { type Deps, lambdaHandler } from '../runtime/deps';
 import { ApplyBatchEventSchema, keys, parseEvent, type Run } from './contracts';
 
@@ -34,6 +36,8 @@ export interface BatchResultFile {
   results: ResultLine[];
   /** Ids of the users and groups this (creates) batch made or found, by name key. */
   ids?: { users: Record<string, string>; groups: Record<string, string> };
+  /** Identity Store calls of every attempt of this batch so far, by operation. */
+  calls?: CallCounts;
 }
 
 export interface BatchSummary {
@@ -43,6 +47,8 @@ export interface BatchSummary {
   alreadyDone: number;
   conflicts: number;
   failed: number;
+  /** Identity Store calls of this attempt (the CLI shows rates, retries and throttling from them). */
+  calls: { total: number; retries: number; throttled: number };
 }
 
 async function knownIds(deps: Deps, run: Run, needs: number[]): Promise<KnownIds> {
@@ -55,6 +61,15 @@ async function knownIds(deps: Deps, run: Run, needs: number[]): Promise<KnownIds
     for (const [k, v] of Object.entries(f?.ids?.groups ?? {})) ids.groups.set(k, v);
   }
   return ids;
+}
+
+function callTotals(c: CallCounts): BatchSummary['calls'] {
+  const v = Object.values(c);
+  return {
+    total: totalCalls(c),
+    retries: v.reduce((n, x) => n + x.retries, 0),
+    throttled: v.reduce((n, x) => n + x.throttled, 0),
+  };
 }
 
 export const makeApplyBatch =
@@ -76,9 +91,13 @@ export const makeApplyBatch =
     const resultKey = keys.result(run, phase, index);
     const previous = await deps.blobs.getJson<BatchResultFile>(resultKey);
     const ids = await knownIds(deps, run, batch.needs ?? []);
+    // The sync's request budget is shared by the batches that run at the same time.
+    const client = deps.identityStore(
+      deps.config.identityStoreRps / Math.min(run.applyConcurrency, batch.of),
+    );
+    const before = callsOf(client)?.snapshot();
     const results = await applyOperations(batch.ops, {
-      // The sync's request budget is shared by the batches that run at the same time.
-      client: deps.identityStore(deps.config.identityStoreRps / Math.min(run.applyConcurrency, batch.of)),
+      client,
       identityStoreId: deps.config.identityStoreId,
       rules: deps.rules,
       ids,
@@ -105,6 +124,7 @@ export const makeApplyBatch =
       attempts: (previous?.attempts ?? 0) + 1,
       updatedAt: deps.now().toISOString(),
       results: lines,
+      calls: addCalls(addCalls({}, previous?.calls), callsOf(client)?.since(before)),
     };
     if (phase === 'creates') {
       file.ids = { users: {}, groups: {} };
@@ -125,6 +145,7 @@ export const makeApplyBatch =
       alreadyDone: count('already-done'),
       conflicts: count('conflict'),
       failed: count('failed'),
+      calls: callTotals(callsOf(client)?.since(before) ?? {}),
     };
     deps.log.info('batch applied', { ...summary });
     const retryable = results.filter((r) => r.status === 'failed' && r.retryable);

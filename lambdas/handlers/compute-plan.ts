@@ -1,16 +1,23 @@
 /**
  * ComputePlan: the diff between the two snapshots, checked by the deletion guard, split into
- * batches in the blob store. The state carries counts and batch indices only.
+ * batches in the blob store, and the run report (every change with its reason) written beside the
+ * plan. The state carries counts and batch indices only.
+ *
+ * The deletion guard: a real run it trips stops here with DeletionGuardError (no Catch, so a
+ * redrive would restart here), after the report is written and named in the error. A dry run it
+ * trips goes on to Report, which says that a real run would be stopped and why.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { MAX_BATCHES, maxOpsPerBatch, membershipDependencies, toBatches } from '../core/batches';
-import { SnapshotInvalidError } from '../core/errors';
+import { describeOp } from '../core/describe';
+import { DeletionGuardError, SnapshotInvalidError } from '../core/errors';
 import { PHASES, SourceSnapshotSchema, TargetSnapshotSchema } from '../core/model';
 import { computePlan, countOps } from '../core/plan';
-import { enforceDeletionGuard } from '../core/safety';
+import { buildPlanReport, type CallCounts, leavers, type RunReport } from '../core/report';
+import { deletionGuard } from '../core/safety';
 import { type Deps, lambdaHandler } from '../runtime/deps';
-import { ComputePlanEventSchema, keys, type PlanRef, parseEvent } from './contracts';
-import { describeOp } from '../core/describe';
+import { reportLocation, writeReport } from '../runtime/report-store';
+import { ComputePlanEventSchema, keys, type PlanRef, parseEvent, type Run } from './contracts';
 
 /** How many changes the plan file, logs and dry-run output list by name. */
 export const PREVIEW_LINES = 50;
@@ -32,13 +39,45 @@ export const makeComputePlan =
     ]);
     const plan = computePlan(source, target, deps.rules);
     const { config } = deps;
-    const guard = enforceDeletionGuard(plan, {
+    const limits = {
       maxDeletionPercent: config.maxDeletionPercent,
       deletionGuardFloor: config.deletionGuardFloor,
-      allowMassDeletion: run.allowMassDeletion,
-    });
-    if (guard.reasons.length)
+    };
+    const guard = deletionGuard(plan, { ...limits, allowMassDeletion: run.allowMassDeletion });
+    if (guard.reasons.length && !guard.tripped)
       deps.log.warn('deletion guard overridden by allowMassDeletion', { reasons: guard.reasons });
+    const createdAt = deps.now().toISOString();
+    const counts = countOps(plan);
+    const location = reportLocation(deps.blobs, run.provider, run.runId);
+    const report = buildPlanReport({
+      run,
+      createdAt,
+      ops: plan.ops,
+      conflicts: plan.conflicts,
+      counts,
+      guard: { reasons: guard.reasons, deletes: guard.deletes, owned: plan.owned, limits },
+      source,
+      target,
+      sourceRequests: snapshots.source.requests,
+      ...(config.providers.entra && run.provider === 'entra'
+        ? { holdingGroup: config.providers.entra.holdingGroup }
+        : {}),
+      warnings: snapshots.source.warnings,
+      calls: (await deps.blobs.getJson<CallCounts>(keys.calls(run, 'FetchTarget'))) ?? {},
+      location,
+    });
+    await writeReport(deps.blobs, report);
+    if (guard.tripped && !run.dryRun) {
+      deps.log.warn('deletion guard tripped: nothing is changed', {
+        reasons: guard.reasons,
+        report: location,
+      });
+      throw guardError(run, guard.reasons, report);
+    }
+    if (guard.tripped)
+      deps.log.warn('deletion guard: a real run would stop here (dry run goes on)', {
+        reasons: guard.reasons,
+      });
 
     const rpsPerLambda = config.identityStoreRps / run.applyConcurrency;
     const { batches, batchSize } = toBatches(plan.ops, {
@@ -52,7 +91,6 @@ export const makeComputePlan =
         maxOpsPerBatch: maxOpsPerBatch(rpsPerLambda),
       });
     }
-    const createdAt = deps.now().toISOString();
     const needs = membershipDependencies(batches);
     await Promise.all(
       PHASES.flatMap((phase) =>
@@ -68,7 +106,6 @@ export const makeComputePlan =
         ),
       ),
     );
-    const counts = countOps(plan);
     const key = keys.plan(run);
     await deps.blobs.putJson(key, {
       createdAt,
@@ -79,7 +116,7 @@ export const makeComputePlan =
       owned: plan.owned,
       source: plan.source,
       conflicts: plan.conflicts,
-      guard: { reasons: guard.reasons, overridden: guard.reasons.length > 0 },
+      guard: { reasons: guard.reasons, overridden: guard.reasons.length > 0 && run.allowMassDeletion },
       batchSize,
       batches: Object.fromEntries(PHASES.map((p) => [p, batches[p].length])),
     });
@@ -105,8 +142,27 @@ export const makeComputePlan =
         memberships: indices(batches.memberships.length),
         deletes: indices(batches.deletes.length),
       },
-      guard: { reasons: guard.reasons, overridden: guard.reasons.length > 0 },
+      guard: {
+        reasons: guard.reasons,
+        overridden: guard.reasons.length > 0 && run.allowMassDeletion,
+        wouldStop: guard.tripped,
+      },
+      report: location,
     };
   };
+
+/** The guard's error: why, the first people who would lose access, and where to see every change. */
+function guardError(run: Run, reasons: string[], report: RunReport): DeletionGuardError {
+  const { names, total } = leavers(report, 10);
+  const who = total
+    ? ` It would take access from ${total} ${total === 1 ? 'person' : 'people'}: ${names.join(', ')}${total > names.length ? ` and ${total - names.length} more` : ''}.`
+    : '';
+  return new DeletionGuardError(
+    `deletion guard tripped for ${run.provider}: ${reasons.join('; ')}. Nothing was changed.${who} ` +
+      `Every deletion and why: ${report.location.console ?? report.location.html} (or \`npx scim-sync report ${run.provider} --run ${run.runId}\`). ` +
+      'Check that the source is complete (credentials, filters, ignore lists); if the deletions are intended, ' +
+      'start an execution with {"allowMassDeletion": true}.',
+  );
+}
 
 export const handler = lambdaHandler('ComputePlan', makeComputePlan);

@@ -113,7 +113,14 @@ export const PlanRefSchema = z.object({
     memberships: z.array(z.number()),
     deletes: z.array(z.number()),
   }),
-  guard: z.object({ reasons: z.array(z.string()), overridden: z.boolean() }),
+  guard: z.object({
+    reasons: z.array(z.string()),
+    overridden: z.boolean(),
+    /** A dry run whose plan a real run's deletion guard would stop (absent in older runs). */
+    wouldStop: z.boolean().optional(),
+  }),
+  /** Where the run report is (written by ComputePlan, completed by Report; absent in older runs). */
+  report: z.object({ json: z.string(), html: z.string(), console: z.string().optional() }).optional(),
 });
 export type PlanRef = z.infer<typeof PlanRefSchema>;
 
@@ -157,4 +164,6 @@ export const keys = {
   result: (run: Run, phase: string, index: number) =>
     `${run.provider}/${run.runId}/results/${phase}/${index}.json`,
   results: (run: Run) => `${run.provider}/${run.runId}/results/`,
+  /** Identity Store calls a step recorded (FetchTarget; apply batches keep theirs in their results). */
+  calls: (run: Run, step: string) => `${run.provider}/${run.runId}/calls/${step}.json`,
 };

@@ -11,6 +11,8 @@
  */
 import { InputValidationError } from '../core/errors';
 import { type TargetSnapshot, TargetSnapshotSchema } from '../core/model';
+import { addCalls, type CallCounts } from '../core/report';
+import { callsOf } from '../identitystore/client';
 import { logRead, readMemberships, readUsersAndGroups } from '../identitystore/read';
 import { type Deps, lambdaHandler } from '../runtime/deps';
 import {
@@ -35,8 +37,10 @@ export const makeFetchTarget =
     const started = performance.now();
     const budgetMs = deps.targetReadBudgetMs ?? TARGET_READ_BUDGET_SECONDS * 1000;
     const { run, previous } = parseEvent(FetchTargetEventSchema, event, 'FetchTarget');
+    const client = deps.identityStore(deps.config.identityStoreRps);
+    const before = callsOf(client)?.snapshot();
     const opts = {
-      client: deps.identityStore(deps.config.identityStoreRps),
+      client,
       identityStoreId: deps.config.identityStoreId,
       rules: deps.rules,
       log: deps.log,
@@ -57,6 +61,10 @@ export const makeFetchTarget =
       ...opts,
       stop: () => performance.now() - started >= budgetMs,
     });
+    // The calls of every invocation that got this far, for the run report.
+    const callsKey = keys.calls(run, 'FetchTarget');
+    const earlier = previous.progress ? await deps.blobs.getJson<CallCounts>(callsKey) : undefined;
+    await deps.blobs.putJson(callsKey, addCalls(addCalls({}, earlier), callsOf(client)?.since(before)));
     if (left > 0) {
       const progress = keys.targetProgress(run);
       await deps.blobs.putJson(progress, snapshot);

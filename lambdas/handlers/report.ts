@@ -1,15 +1,27 @@
 /**
- * Report: the run's summary (the execution output), from the plan and the batches' results in the
- * blob store: what changed, by name (bounded), conflicts, failures and warnings; metrics in EMF.
+ * Report: completes the run report that ComputePlan wrote (report.json and report.html beside the
+ * plan) with the batches' results, and returns the run's small summary (the execution output):
+ * counts, the first changes by name (removals first), conflicts, failures, warnings, the guard's
+ * verdict, Identity Store calls, and where the complete report is. Metrics in EMF.
  * Operations that failed for good fail the execution here (SyncIncompleteError), after everything
  * else was applied, so that the failure alert fires.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { changeLine, describeOp, type OpDescription } from '../core/describe';
+import { changeLine } from '../core/describe';
 import { SyncIncompleteError } from '../core/errors';
-import { type Conflict, OperationSchema, PHASES } from '../core/model';
+import { OperationSchema, PHASES, SourceSnapshotSchema, TargetSnapshotSchema } from '../core/model';
+import {
+  buildPlanReport,
+  finishDryRun,
+  type GuardOutcome,
+  type ReportChange,
+  type ReportLocation,
+  type RunReport,
+  withResults,
+} from '../core/report';
 import { type Deps, lambdaHandler } from '../runtime/deps';
-import type { BatchResultFile, ResultLine } from './apply-batch';
+import { readReport, reportLocation, writeReport } from '../runtime/report-store';
+import type { BatchResultFile } from './apply-batch';
 import { keys, parseEvent, ReportEventSchema } from './contracts';
 
 /** How many changes, conflicts and failures the execution output lists by name. */
@@ -23,71 +35,76 @@ export interface RunSummary {
   target: { users: number; groups: number; memberships: number };
   plan: Record<string, number>;
   applied?: { done: number; alreadyDone: number; conflicts: number; failed: number };
+  /** The deletion guard: passed, overridden, or (dry runs) would-stop a real run. */
+  guard?: { verdict: GuardOutcome; reasons: string[] };
+  /** The first REPORT_LINES changes, removals first; the report has every one. */
   changes: string[];
   changesNotListed: number;
   conflicts: string[];
   failures: string[];
   warnings: string[];
+  /** Identity Store calls by operation. */
+  identityStoreCalls?: Record<string, number>;
   credentialExpiresAt?: string;
   planKey: string;
+  /** The complete report: every change and why (JSON and HTML), and its S3 console page. */
+  report?: ReportLocation;
 }
 
 const bounded = (lines: string[]) => lines.slice(0, REPORT_LINES);
+
+/** A change as one line of the summary ("remove ann@example.com from web"). */
+export const summaryLine = (c: ReportChange) =>
+  changeLine({
+    op: c.op,
+    ...(c.user !== undefined ? { user: c.user } : {}),
+    ...(c.group !== undefined ? { group: c.group } : {}),
+    ...(c.changed ? { changed: c.changed } : {}),
+    why: c.reason,
+  });
 
 export const makeReport =
   (deps: Deps) =>
   async (event: unknown): Promise<RunSummary> => {
     const { run, secret, snapshots, plan } = parseEvent(ReportEventSchema, event, 'Report');
-    const planFile = await deps.blobs.getJson<{ conflicts: Conflict[] }>(plan.ref.key);
-    const conflicts = (planFile?.conflicts ?? []).map((c) => `${c.kind} ${c.name}: ${c.message}`);
-    let changes: string[] = [];
-    let total = plan.counts.total;
-    const failures: string[] = [];
-    let applied: RunSummary['applied'];
-
-    if (run.dryRun) {
-      // Changes the plan would make, in plan order.
-      for (const phase of PHASES) {
-        for (const i of plan.batches[phase]) {
-          if (changes.length >= REPORT_LINES) break;
-          const b = await deps.blobs.getJson<{ ops: unknown[] }>(keys.batch(run, phase, i));
-          changes.push(...(b?.ops ?? []).map((o) => changeLine(describeOp(OperationSchema.parse(o)))));
-        }
-      }
-    } else {
-      applied = { done: 0, alreadyDone: 0, conflicts: 0, failed: 0 };
+    const finishedAt = deps.now().toISOString();
+    const warnings = [
+      ...new Set([
+        ...secret.warnings,
+        ...snapshots.source.warnings,
+        ...(plan.guard.overridden ? plan.guard.reasons.map((r) => `deletion guard overridden: ${r}`) : []),
+        ...(plan.guard.wouldStop
+          ? plan.guard.reasons.map((r) => `a real run would be stopped by the deletion guard: ${r}`)
+          : []),
+      ]),
+    ];
+    let report = (await readReport(deps.blobs, run.provider, run.runId)) ?? (await rebuild(deps, event));
+    if (run.dryRun) report = finishDryRun(report, { finishedAt, warnings });
+    else {
       const files = await Promise.all(
         PHASES.flatMap((phase) =>
           plan.batches[phase].map((i) => deps.blobs.getJson<BatchResultFile>(keys.result(run, phase, i))),
         ),
       );
-      const done: string[] = [];
-      for (const f of files) {
-        for (const r of f?.results ?? ([] as ResultLine[])) {
-          const line = changeLine(r as unknown as OpDescription);
-          if (r.status === 'done') {
-            applied.done++;
-            done.push(line);
-          } else if (r.status === 'already-done') applied.alreadyDone++;
-          else if (r.status === 'conflict') {
-            applied.conflicts++;
-            conflicts.push(`${line}: ${r.message ?? 'conflict'}`);
-          } else {
-            applied.failed++;
-            failures.push(`${line}: ${r.error}: ${r.message ?? ''}`);
-          }
-        }
-      }
-      changes = done;
-      total = done.length;
+      report = withResults(
+        report,
+        files.map((f) => ({ lines: (f?.results ?? []) as never, ...(f?.calls ? { calls: f.calls } : {}) })),
+        { finishedAt, warnings },
+      );
     }
-    const warnings = [
-      ...new Set([
-        ...secret.warnings,
-        ...snapshots.source.warnings,
-        ...plan.guard.reasons.map((r) => `deletion guard overridden: ${r}`),
-      ]),
+    await writeReport(deps.blobs, report);
+
+    const listed = run.dryRun ? report.changes : report.changes.filter((c) => c.status === 'done');
+    const conflicts = [
+      ...report.conflicts.map((c) => `${c.kind} ${c.name}: ${c.reason}`),
+      ...report.changes
+        .filter((c) => c.status === 'conflict')
+        .map((c) => `${summaryLine(c)}: ${c.message ?? 'conflict'}`),
     ];
+    const failures = report.changes
+      .filter((c) => c.status === 'failed')
+      .map((c) => `${summaryLine(c)}: ${c.error}: ${c.message ?? ''}`);
+    const a = report.applied;
     const summary: RunSummary = {
       provider: run.provider,
       runId: run.runId,
@@ -103,20 +120,27 @@ export const makeReport =
         memberships: snapshots.target.memberships,
       },
       plan: plan.counts,
-      ...(applied ? { applied } : {}),
-      changes: bounded(changes),
-      changesNotListed: Math.max(0, total - REPORT_LINES),
+      ...(a
+        ? { applied: { done: a.done, alreadyDone: a.alreadyDone, conflicts: a.conflicts, failed: a.failed } }
+        : {}),
+      guard: { verdict: report.guard.verdict, reasons: report.guard.reasons },
+      changes: bounded(listed.map(summaryLine)),
+      changesNotListed: Math.max(0, listed.length - REPORT_LINES),
       conflicts: bounded(conflicts),
       failures: bounded(failures),
-      warnings,
+      warnings: report.warnings,
+      identityStoreCalls: Object.fromEntries(
+        Object.entries(report.identityStoreCalls.byOperation).map(([op, c]) => [op, c.calls]),
+      ),
       ...(snapshots.source.credentialExpiresAt
         ? { credentialExpiresAt: snapshots.source.credentialExpiresAt }
         : {}),
       planKey: plan.ref.key,
+      report: report.location,
     };
 
     const m = deps.metrics;
-    if (applied) {
+    if (a) {
       const c = plan.counts;
       m.addMetric('UsersCreated', MetricUnit.Count, c.createUsers);
       m.addMetric('UsersDeleted', MetricUnit.Count, c.deleteUsers);
@@ -124,22 +148,59 @@ export const makeReport =
       m.addMetric('GroupsDeleted', MetricUnit.Count, c.deleteGroups);
       m.addMetric('MembershipsAdded', MetricUnit.Count, c.addMembers);
       m.addMetric('MembershipsRemoved', MetricUnit.Count, c.removeMembers);
-      m.addMetric('FailedOperations', MetricUnit.Count, applied.failed);
+      m.addMetric('FailedOperations', MetricUnit.Count, a.failed);
       // Only applied runs count conflicts, so that a dry run does not raise the conflicts alarm.
       m.addMetric('ConflictsReported', MetricUnit.Count, conflicts.length);
     }
-    m.addMetric('Warnings', MetricUnit.Count, warnings.length);
+    m.addMetric('Warnings', MetricUnit.Count, report.warnings.length);
     m.addMetric(run.dryRun ? 'DryRunCompleted' : 'SyncCompleted', MetricUnit.Count, 1);
     m.publishStoredMetrics();
     deps.log.info('run summary', { ...summary });
 
-    if (applied && applied.failed > 0) {
+    if (a && a.failed > 0) {
       throw new SyncIncompleteError(
-        `${applied.failed} operations failed for good (everything else was applied): ${failures.slice(0, 5).join('; ')}` +
-          `${failures.length > 5 ? '; ...' : ''}. See the Report log line "run summary" and docs/runbook.md#syncincompleteerror.`,
+        `${a.failed} operations failed for good (everything else was applied): ${failures.slice(0, 5).join('; ')}` +
+          `${failures.length > 5 ? '; ...' : ''}. Every failure: ${report.location.console ?? report.location.html}; ` +
+          'see docs/runbook.md#syncincompleteerror.',
       );
     }
     return summary;
   };
+
+/** A run planned before ComputePlan wrote reports (a redrive across an upgrade): built here instead. */
+async function rebuild(deps: Deps, event: unknown): Promise<RunReport> {
+  const { run, snapshots, plan } = parseEvent(ReportEventSchema, event, 'Report');
+  const [source, target, planFile] = await Promise.all([
+    deps.blobs.getJson(snapshots.source.key).then((s) => SourceSnapshotSchema.parse(s)),
+    deps.blobs.getJson(snapshots.target.key).then((t) => TargetSnapshotSchema.parse(t)),
+    deps.blobs.getJson<{ conflicts?: never[]; owned?: { users: number; groups: number } }>(plan.ref.key),
+  ]);
+  const batches = await Promise.all(
+    PHASES.flatMap((phase) =>
+      plan.batches[phase].map((i) => deps.blobs.getJson<{ ops: unknown[] }>(keys.batch(run, phase, i))),
+    ),
+  );
+  return buildPlanReport({
+    run,
+    createdAt: plan.ref.createdAt,
+    ops: batches.flatMap((b) => (b?.ops ?? []).map((o) => OperationSchema.parse(o))),
+    conflicts: planFile?.conflicts ?? [],
+    counts: plan.counts as never,
+    guard: {
+      reasons: plan.guard.reasons,
+      deletes: { users: plan.counts.deleteUsers, groups: plan.counts.deleteGroups },
+      owned: planFile?.owned ?? { users: 0, groups: 0 },
+      limits: {
+        maxDeletionPercent: deps.config.maxDeletionPercent,
+        deletionGuardFloor: deps.config.deletionGuardFloor,
+      },
+    },
+    source,
+    target,
+    sourceRequests: snapshots.source.requests,
+    warnings: [],
+    location: reportLocation(deps.blobs, run.provider, run.runId),
+  });
+}
 
 export const handler = lambdaHandler('Report', makeReport);

@@ -14,6 +14,7 @@
  *   state machine retries the batch.
  */
 import { IdentitystoreClient } from '@aws-sdk/client-identitystore';
+import { addCalls, type CallCounts } from '../core/report';
 
 export interface IdentityStoreClientOptions {
   region?: string;
@@ -76,6 +77,48 @@ export class Pace {
   }
 }
 
+/**
+ * Identity Store calls by operation, as the service sees them (every attempt), with retries,
+ * throttled attempts and errors. One per client; a handler takes `since(before)` for its invocation.
+ */
+export class CallCounter {
+  private readonly counts: CallCounts = {};
+  private entry(op: string) {
+    const e = this.counts[op] ?? { calls: 0, throttled: 0, errors: 0, retries: 0 };
+    this.counts[op] = e;
+    return e;
+  }
+  request(op: string, attempt: number, error?: string): void {
+    const e = this.entry(op);
+    e.calls++;
+    if (attempt > 1) e.retries++;
+    if (error === 'ThrottlingException') e.throttled++;
+    else if (error) e.errors++;
+  }
+  snapshot(): CallCounts {
+    return addCalls({}, this.counts);
+  }
+  /** The calls made since `before` (a snapshot). */
+  since(before: CallCounts = {}): CallCounts {
+    const out: CallCounts = {};
+    for (const [op, c] of Object.entries(this.counts)) {
+      const b = before[op] ?? { calls: 0, throttled: 0, errors: 0, retries: 0 };
+      if (c.calls === b.calls) continue;
+      out[op] = {
+        calls: c.calls - b.calls,
+        throttled: c.throttled - b.throttled,
+        errors: c.errors - b.errors,
+        retries: c.retries - b.retries,
+      };
+    }
+    return out;
+  }
+}
+
+const counters = new WeakMap<IdentitystoreClient, CallCounter>();
+/** The call counter of a client made by makeIdentityStoreClient. */
+export const callsOf = (client: IdentitystoreClient): CallCounter | undefined => counters.get(client);
+
 const paces = new WeakMap<IdentitystoreClient, Pace>();
 /** The pace of a client made by makeIdentityStoreClient with `rps` (for tests and benchmarks). */
 export const paceOf = (client: IdentitystoreClient): Pace | undefined => paces.get(client);
@@ -121,6 +164,26 @@ export function makeIdentityStoreClient(opts: IdentityStoreClientOptions = {}): 
     maxAttempts,
     retryStrategy: backoffRetryStrategy(maxAttempts, baseMs, maxMs),
   });
+  const counter = new CallCounter();
+  counters.set(client, counter);
+  // After the retry middleware too: once per attempt. Placed before the pace, so it does not count waiting.
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const op = (context.commandName ?? 'Unknown').replace(/Command$/, '');
+      const attempt = (
+        (args.request as { headers?: Record<string, string> })?.headers?.['amz-sdk-request'] ?? ''
+      ).match(/attempt=(\d+)/)?.[1];
+      try {
+        const out = await next(args);
+        counter.request(op, Number(attempt ?? 1));
+        return out;
+      } catch (err) {
+        counter.request(op, Number(attempt ?? 1), (err as { name?: string }).name ?? 'Error');
+        throw err;
+      }
+    },
+    { step: 'finalizeRequest', priority: 'low', name: 'scimSyncCallCounter' },
+  );
   if (opts.rps !== undefined && opts.rps > 0) {
     const pace = new Pace(opts.rps);
     paces.set(client, pace);

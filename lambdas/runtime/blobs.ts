@@ -8,12 +8,16 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client
 
 export interface BlobStore {
   putJson(key: string, value: unknown): Promise<void>;
+  /** A text object (the HTML report), with its content type. */
+  putText(key: string, text: string, contentType: string): Promise<void>;
   /** undefined when the object does not exist. */
   getJson<T = unknown>(key: string): Promise<T | undefined>;
   /** Keys under a prefix. */
   list(prefix: string): Promise<string[]>;
   /** Human-readable location, for messages. */
   describe(key: string): string;
+  /** Where a person opens the object: the S3 console page (in AWS). */
+  consoleUrl?(key: string): string | undefined;
 }
 
 export class DirBlobStore implements BlobStore {
@@ -26,6 +30,11 @@ export class DirBlobStore implements BlobStore {
     const p = this.path(key);
     await mkdir(dirname(p), { recursive: true });
     await writeFile(p, JSON.stringify(value));
+  }
+  async putText(key: string, text: string): Promise<void> {
+    const p = this.path(key);
+    await mkdir(dirname(p), { recursive: true });
+    await writeFile(p, text);
   }
   async getJson<T>(key: string): Promise<T | undefined> {
     try {
@@ -57,6 +66,7 @@ export class S3BlobStore implements BlobStore {
   constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,
+    private readonly region?: string,
   ) {}
   async putJson(key: string, value: unknown): Promise<void> {
     await this.s3.send(
@@ -66,6 +76,11 @@ export class S3BlobStore implements BlobStore {
         Body: JSON.stringify(value),
         ContentType: 'application/json',
       }),
+    );
+  }
+  async putText(key: string, text: string, contentType: string): Promise<void> {
+    await this.s3.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: text, ContentType: contentType }),
     );
   }
   async getJson<T>(key: string): Promise<T | undefined> {
@@ -91,5 +106,9 @@ export class S3BlobStore implements BlobStore {
   }
   describe(key: string): string {
     return `s3://${this.bucket}/${key}`;
+  }
+  consoleUrl(key: string): string | undefined {
+    if (!this.region) return undefined;
+    return `https://${this.region}.console.aws.amazon.com/s3/object/${this.bucket}?region=${this.region}&prefix=${encodeURIComponent(key)}`;
   }
 }

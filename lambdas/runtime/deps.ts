@@ -94,7 +94,7 @@ export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): Deps {
     rules: ownershipRules(provider, config),
     log: makeLogger(provider),
     metrics: makeMetrics(provider),
-    blobs: bucket ? new S3BlobStore(new S3Client({}), bucket) : new DirBlobStore(blobDir!),
+    blobs: bucket ? new S3BlobStore(new S3Client({}), bucket, env.AWS_REGION) : new DirBlobStore(blobDir!),
     identityStore: (rps) => {
       const c = clients.get(rps) ?? makeIdentityStoreClient({ rps });
       clients.set(rps, c);

@@ -156,7 +156,7 @@ describe('switching over from the replaced GitHub job', () => {
     const l = await start({ web: ['Ann-Dev'], api: ['bob'] }, tenantBefore);
     const plan = await planOf(l, 'github');
     expect(plan.changes.filter((c) => !c.startsWith('adopt') && !c.startsWith('record')).sort()).toEqual([
-      'delete user cy@example.com (no longer in the source)',
+      'delete user cy@example.com (in no synced team any more: loses api)',
       'remove bob@example.com from web',
     ]);
   });
@@ -206,8 +206,8 @@ describe('switching over from the replaced Entra job', () => {
     expect(r.execution.status).toBe('SUCCEEDED');
     const s = r.output as RunSummary;
     expect(s.changes.filter((c) => !c.startsWith('record ')).sort()).toEqual([
-      'delete group azure-aws-sso-billing (no longer in the source)',
-      'delete user dan@example.com (no longer in the source)',
+      'delete group azure-aws-sso-billing (group no longer in Entra ID or no longer synced; 1 member loses access with it)',
+      'delete user dan@example.com (in no synced group any more: loses azure-aws-sso-all-members, azure-aws-sso-billing, azure-aws-sso-readonly)',
     ]);
     const after = l.env.emulator.dump();
     expect(

@@ -78,13 +78,14 @@ describe('the state machine, run locally', () => {
       addMembers: 1,
       removeMembers: 1,
     });
-    expect((r.output as RunSummary).changes).toEqual(
-      expect.arrayContaining([
-        'add dee@example.com to web',
-        'remove bob@example.com from web',
-        'delete user cy@example.com (no longer in the source)',
-      ]),
-    );
+    // Removals first, each with its reason.
+    expect((r.output as RunSummary).changes).toEqual([
+      'remove bob@example.com from web',
+      'delete user cy@example.com (in no synced team any more: loses api, old)',
+      'delete group old (team no longer in GitHub or no longer synced; 1 member loses access with it)',
+      'add dee@example.com to web',
+      'create user dee@example.com',
+    ]);
     expect(githubView(local.env.emulator.dump())).toEqual(expectedView(next));
   });
 
@@ -97,11 +98,11 @@ describe('the state machine, run locally', () => {
     expect(s.outcome).toBe('dry-run');
     expect(s.plan).toMatchObject({ createUsers: 2, createGroups: 1, addMembers: 2, total: 5 });
     expect(s.changes).toEqual([
+      'add ann@example.com to web',
+      'add bob@example.com to web',
       'create group web',
       'create user ann@example.com',
       'create user bob@example.com',
-      'add ann@example.com to web',
-      'add bob@example.com to web',
     ]);
     // The Map states never ran.
     expect(

@@ -150,7 +150,8 @@ function expectedStatements(provider: string, secretName: string, step: Step, lo
         listPrefix,
       ];
     case 'Report':
-      return [logs, blobs('s3:GetObject'), listPrefix];
+      // It completes the run report (report.json, report.html) beside the plan.
+      return [logs, blobs('s3:GetObject', 's3:PutObject'), listPrefix];
   }
 }
 

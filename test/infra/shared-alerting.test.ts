@@ -210,6 +210,7 @@ describe('execution-failed rule', () => {
       'Error: <detail-error>',
       'Cause: <detail-cause>',
       'Console: https://<region>.console.aws.amazon.com/states/home?region=<region>#/v2/executions/details/<detail-executionArn>',
+      'Who loses access, and why (the run report): npx scim-sync report --run <detail-executionArn>',
       expect.stringContaining('docs/runbook.md'),
     ]);
   });

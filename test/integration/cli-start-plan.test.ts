@@ -4,10 +4,10 @@
  */
 import type { SeedFile } from '../../local/identitystore';
 import { connect, executionName, explainAwsError, type Io } from '../../cli/aws/client';
-import { localAwsCommand } from '../../cli/aws/local-aws';
 import { parseChangeLine, planLines } from '../../cli/aws/render';
-import { planCommand, startCommand } from '../../cli/aws/start';
-import { type RunStatus, statusCommand } from '../../cli/aws/status';
+import { applyProgress, follow } from '../../cli/aws/follow';
+import { runCli } from '../../cli/program';
+import type { RunStatus } from '../../cli/aws/status';
 import type { RunSummary } from '../../lambdas/handlers/report';
 import { type Local, startLocal, testConfig } from '../support/local';
 
@@ -63,19 +63,20 @@ afterAll(() => local.close());
 describe('scim-sync plan', () => {
   it('shows the dry run of a known fixture as exact rows, with counts and conflicts, changing nothing', async () => {
     const io = capture();
-    expect(await planCommand(['github', ...endpoint], io)).toBe(0);
+    expect(await runCli(['plan', 'github', ...endpoint], io)).toBe(0);
     const text = io.stdout();
     const table = text.slice(text.indexOf('ACTION')).split('\n');
+    // Every change with its reason, removals first; then conflicts.
     expect(table.slice(0, 10)).toEqual([
       'ACTION        USER                GROUP  DETAIL',
-      'create group  -                   web',
-      'adopt group   -                   ops',
-      'create user   ann@example.com     -',
-      'create user   bob@example.com     -',
-      'add member    bob@example.com     ops',
-      'add member    ann@example.com     web',
-      'add member    bob@example.com     web',
-      'delete user   former@example.com  -',
+      'delete user   former@example.com  -      in no synced team any more: loses ops',
+      'add member    ann@example.com     web    joined team web',
+      'add member    bob@example.com     ops    joined team ops',
+      'add member    bob@example.com     web    joined team web',
+      'create group  -                   web    new team in GitHub',
+      "adopt group   -                   ops    adopted: a group without a description had the team's name (gets scim-sync's marker)",
+      'create user   ann@example.com     -      new in GitHub: member of team web',
+      'create user   bob@example.com     -      new in GitHub: member of team ops, web',
       expect.stringMatching(
         /^conflict {6}cat@example\.com {5}- {6}user cat@example\.com belongs to the other provider/,
       ),
@@ -88,18 +89,24 @@ describe('scim-sync plan', () => {
 
   it('--json prints the rows only', async () => {
     const io = capture();
-    expect(await planCommand(['github', '--json', ...endpoint], io)).toBe(0);
-    const rows = JSON.parse(io.stdout()) as { action: string; user: string; group: string }[];
-    expect(rows.slice(0, 8)).toEqual([
+    expect(await runCli(['plan', 'github', '--json', ...endpoint], io)).toBe(0);
+    const rows = JSON.parse(io.stdout()) as {
+      action: string;
+      user: string;
+      group: string;
+      detail?: string;
+    }[];
+    expect(rows.slice(0, 8).map(({ action, user, group }) => ({ action, user, group }))).toEqual([
+      { action: 'delete user', user: 'former@example.com', group: '' },
+      { action: 'add member', user: 'ann@example.com', group: 'web' },
+      { action: 'add member', user: 'bob@example.com', group: 'ops' },
+      { action: 'add member', user: 'bob@example.com', group: 'web' },
       { action: 'create group', user: '', group: 'web' },
       { action: 'adopt group', user: '', group: 'ops' },
       { action: 'create user', user: 'ann@example.com', group: '' },
       { action: 'create user', user: 'bob@example.com', group: '' },
-      { action: 'add member', user: 'bob@example.com', group: 'ops' },
-      { action: 'add member', user: 'ann@example.com', group: 'web' },
-      { action: 'add member', user: 'bob@example.com', group: 'web' },
-      { action: 'delete user', user: 'former@example.com', group: '' },
     ]);
+    expect(rows[0]?.detail).toBe('in no synced team any more: loses ops');
     expect(rows[8]).toMatchObject({ action: 'conflict', user: 'cat@example.com', group: '' });
     expect(rows).toHaveLength(9);
   });
@@ -153,7 +160,7 @@ describe('scim-sync plan', () => {
 describe('scim-sync start', () => {
   it('--wait follows the run (progress bar on a terminal) to the end and prints the summary', async () => {
     const io = capture(true);
-    expect(await startCommand(['github', '--wait', ...endpoint], io)).toBe(0);
+    expect(await runCli(['start', 'github', '--wait', ...endpoint], io)).toBe(0);
     const text = io.stdout();
     expect(text).toMatch(
       /started scim-sync-github execution manual-[\w-]+-\d{8}T\d{6}Z-[0-9a-f]{4} with input \{\}/,
@@ -171,16 +178,28 @@ describe('scim-sync start', () => {
     expect(text).toMatch(/SUCCEEDED in \d+s/);
     expect(io.stderr()).toBe('');
     expect(local.env.emulator.dump().memberships).toHaveLength(3);
+    expect(text).toMatch(/report \(every change and why\): \S+\/report\.html/);
+    // The batches' outputs in the history carry the operations and calls progress is made of.
+    const aws = await connect({ endpoint: local.env.aws.endpoint, 'poll-ms': '20' });
+    const r = await follow(aws, arn ?? '', capture(), { quiet: true });
+    aws.client.destroy();
+    const applied = [...r.progress.applied.values()];
+    expect(applied.reduce((n, a) => n + a.operations, 0)).toBe(8);
+    expect(applied.reduce((n, a) => n + a.calls, 0)).toBeGreaterThanOrEqual(8);
+    expect(r.progress.applied.get('ApplyCreates')?.startedAt).toBeInstanceOf(Date);
+    const mid = applyProgress({ ...r.progress, state: 'ApplyMemberships' });
+    expect(mid).toMatchObject({ state: 'ApplyMemberships', done: 3, total: 3, allDone: 8, allTotal: 8 });
+    expect(mid?.etaSeconds).toBeGreaterThanOrEqual(0);
   });
 
   it('without --wait returns at once with the execution; --json prints the run summary', async () => {
     const io = capture();
-    expect(await startCommand(['github', '--json', ...endpoint], io)).toBe(0);
+    expect(await runCli(['start', 'github', '--json', ...endpoint], io)).toBe(0);
     const started = JSON.parse(io.stdout()) as { executionArn: string; name: string; console: string };
     expect(started.executionArn).toContain(':execution:scim-sync-github:manual-');
     await ended(started.executionArn); // a second run would stop with ConcurrentRunError
     const json = capture();
-    expect(await startCommand(['github', '--dry-run', '--wait', '--json', ...endpoint], json)).toBe(0);
+    expect(await runCli(['start', 'github', '--dry-run', '--wait', '--json', ...endpoint], json)).toBe(0);
     const summary = JSON.parse(json.stdout()) as RunSummary;
     expect(summary.outcome).toBe('dry-run');
     expect(summary.plan.total).toBe(0);
@@ -199,13 +218,13 @@ describe('helpful errors', () => {
     const other = await startLocal({ config });
     try {
       const io = capture();
-      expect(await startCommand(['github', '--endpoint', other.env.aws.endpoint], io)).toBe(1);
+      expect(await runCli(['start', 'github', '--endpoint', other.env.aws.endpoint], io)).toBe(1);
       expect(io.stderr()).toBe(
         'error: no state machine scim-sync-github in eu-west-2 (eu-west-2 has scim-sync-entra): deployed in another region? Pass --region or set AWS_REGION; see docs/deploy.md\n',
       );
       const plan = capture();
       expect(
-        await planCommand(['github', '--region', 'us-east-1', '--endpoint', other.env.aws.endpoint], plan),
+        await runCli(['plan', 'github', '--region', 'us-east-1', '--endpoint', other.env.aws.endpoint], plan),
       ).toBe(1);
       expect(plan.stderr()).toMatch(/^error: no state machine scim-sync-github in us-east-1/);
     } finally {
@@ -215,8 +234,10 @@ describe('helpful errors', () => {
 
   it('an unknown provider, and no credentials', async () => {
     const io = capture();
-    expect(await startCommand(['gitlab', ...endpoint], io)).toBe(1);
-    expect(io.stderr()).toBe('error: unknown provider gitlab: github or entra\n');
+    expect(await runCli(['start', 'gitlab', ...endpoint], io)).toBe(2);
+    expect(io.stderr()).toMatch(
+      /^error: command-argument value 'gitlab' is invalid for argument 'provider'\. Allowed choices are github, entra\./,
+    );
     const keep = { ...process.env };
     process.env.AWS_CONFIG_FILE = '/nonexistent/config';
     process.env.AWS_SHARED_CREDENTIALS_FILE = '/nonexistent/credentials';
@@ -225,7 +246,7 @@ describe('helpful errors', () => {
     try {
       const noCreds = capture();
       expect(
-        await startCommand(['github', '--profile', 'nobody', '--endpoint', 'http://127.0.0.1:9'], noCreds),
+        await runCli(['start', 'github', '--profile', 'nobody', '--endpoint', 'http://127.0.0.1:9'], noCreds),
       ).toBe(1);
       expect(noCreds.stderr()).toMatch(/^error: no AWS credentials: set AWS_PROFILE/);
     } finally {
@@ -241,7 +262,7 @@ describe('helpful errors', () => {
     expect(aws.region).toBe('eu-west-2');
     aws.client.destroy();
     const io = capture();
-    expect(await startCommand(['github', '--endpoint', 'http://127.0.0.1:9'], io)).toBe(1);
+    expect(await runCli(['start', 'github', '--endpoint', 'http://127.0.0.1:9'], io)).toBe(1);
     expect(io.stderr()).toMatch(/cannot reach http:\/\/127\.0\.0\.1:9: is `scim-sync local-aws`/);
   });
 });
@@ -253,7 +274,7 @@ describe('scim-sync local-aws', () => {
     const stopped = new Promise<void>((r) => {
       stop = r;
     });
-    const running = localAwsCommand(['--blob-dir', `${local.blobDir}/serve`], serve, stopped);
+    const running = runCli(['local-aws', '--blob-dir', `${local.blobDir}/serve`], serve, { until: stopped });
     for (let i = 0; i < 200 && !serve.stdout().includes('\n'); i++)
       await new Promise((r) => setTimeout(r, 25));
     const ready = JSON.parse(serve.stdout()) as { endpoint: string; region: string; stateMachines: string[] };
@@ -263,21 +284,21 @@ describe('scim-sync local-aws', () => {
     });
     expect(ready.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const io = capture();
-    expect(await startCommand(['github', '--endpoint', ready.endpoint, '--poll-ms', '50'], io)).toBe(0);
+    expect(await runCli(['start', 'github', '--endpoint', ready.endpoint, '--poll-ms', '50'], io)).toBe(0);
     // StartExecution answered while the run goes on in the background: status sees it running
     const running1 = capture();
-    expect(await statusCommand(['github', '--json', '--endpoint', ready.endpoint], running1)).toBe(0);
+    expect(await runCli(['status', 'github', '--json', '--endpoint', ready.endpoint], running1)).toBe(0);
     const [first] = JSON.parse(running1.stdout()) as RunStatus[];
     expect(first?.status).toBe('RUNNING');
     for (let i = 0; i < 400; i++) {
       const s = capture();
-      await statusCommand(['github', '--json', '--endpoint', ready.endpoint], s);
+      await runCli(['status', 'github', '--json', '--endpoint', ready.endpoint], s);
       if ((JSON.parse(s.stdout()) as RunStatus[])[0]?.status !== 'RUNNING') break;
       await sleep(50);
     }
     const waited = capture();
     expect(
-      await startCommand(['github', '--wait', '--endpoint', ready.endpoint, '--poll-ms', '50'], waited),
+      await runCli(['start', 'github', '--wait', '--endpoint', ready.endpoint, '--poll-ms', '50'], waited),
     ).toBe(0);
     expect(waited.stdout()).toContain('(nothing to do: already in step)');
     stop();

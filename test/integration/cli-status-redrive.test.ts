@@ -5,9 +5,9 @@
  */
 import type { DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
 import type { Io } from '../../cli/aws/client';
-import { redriveCommand, refusal } from '../../cli/aws/redrive';
-import { startCommand } from '../../cli/aws/start';
-import { type RunStatus, statusCommand } from '../../cli/aws/status';
+import { refusal } from '../../cli/aws/redrive';
+import { runCli } from '../../cli/program';
+import type { RunStatus } from '../../cli/aws/status';
 import type { RunSummary } from '../../lambdas/handlers/report';
 import { type Local, startLocal, testConfig } from '../support/local';
 
@@ -49,7 +49,7 @@ let failedArn = '';
 describe('a run that fails in a batch', () => {
   it('start --wait ends with where and why it failed, exit code 1', async () => {
     const io = capture();
-    expect(await startCommand(['github', '--wait', ...endpoint], io)).toBe(1);
+    expect(await runCli(['start', 'github', '--wait', ...endpoint], io)).toBe(1);
     const text = io.stdout();
     failedArn = /execution: (\S+)/.exec(text)?.[1] ?? '';
     expect(failedArn).toContain(':execution:scim-sync-github:manual-');
@@ -67,7 +67,7 @@ describe('a run that fails in a batch', () => {
 
   it('status names the failed state, the batch and the error', async () => {
     const io = capture();
-    expect(await statusCommand(['github', ...endpoint], io)).toBe(0);
+    expect(await runCli(['status', 'github', ...endpoint], io)).toBe(0);
     const text = io.stdout();
     expect(text).toMatch(/scim-sync-github: last 1 runs/);
     expect(text).toMatch(
@@ -80,7 +80,7 @@ describe('a run that fails in a batch', () => {
     expect(text).toContain(`execution: ${failedArn}`);
 
     const json = capture();
-    expect(await statusCommand(['--json', ...endpoint], json)).toBe(0);
+    expect(await runCli(['status', '--json', ...endpoint], json)).toBe(0);
     const [run] = JSON.parse(json.stdout()) as RunStatus[];
     expect(run).toMatchObject({
       machine: 'scim-sync-github',
@@ -100,7 +100,7 @@ describe('a run that fails in a batch', () => {
     local.env.emulator.setFaults(undefined);
     local.env.emulator.resetCounts();
     const io = capture();
-    expect(await redriveCommand([failedArn, '--wait', ...endpoint], io)).toBe(0);
+    expect(await runCli(['redrive', failedArn, '--wait', ...endpoint], io)).toBe(0);
     const text = io.stdout();
     expect(text).toContain('re-driving manual-');
     expect(text).toContain('from ApplyMemberships (ApplyMembershipsBatch, batch 0) (BatchIncompleteError)');
@@ -114,32 +114,39 @@ describe('a run that fails in a batch', () => {
     expect(summary.applied).toMatchObject({ failed: 0 });
 
     const status = capture();
-    expect(await statusCommand(['github', '--json', ...endpoint], status)).toBe(0);
+    expect(await runCli(['status', 'github', '--json', ...endpoint], status)).toBe(0);
     const [run] = JSON.parse(status.stdout()) as RunStatus[];
     expect(run).toMatchObject({ status: 'SUCCEEDED', outcome: 'applied', redriveCount: 1 });
   });
 
   it('redrive of a succeeded run is refused with the reason and what to do instead', async () => {
     const io = capture();
-    expect(await redriveCommand([failedArn, ...endpoint], io)).toBe(1);
+    expect(await runCli(['redrive', failedArn, ...endpoint], io)).toBe(1);
     expect(io.stderr()).toMatch(
       /^refused: manual-\S+ succeeded \(\S+\): there is nothing to re-drive\. To sync again, start a new run: scim-sync start github\n$/,
     );
+    // The name `status` prints works as well as the ARN.
+    const byName = capture();
+    const name = failedArn.split(':').at(-1) ?? '';
+    expect(await runCli(['redrive', name, ...endpoint], byName)).toBe(1);
+    expect(byName.stderr()).toMatch(new RegExp(`^refused: ${name} succeeded`));
     const latest = capture();
-    expect(await redriveCommand(['latest', ...endpoint], latest)).toBe(1);
+    expect(await runCli(['redrive', 'latest', ...endpoint], latest)).toBe(1);
     expect(latest.stderr()).toContain('there is nothing to re-drive');
   });
 
   it('an unknown execution, and something that is not an execution ARN', async () => {
     const io = capture();
     const arn = failedArn.replace(/manual-\S+$/, 'no-such-run');
-    expect(await redriveCommand([arn, ...endpoint], io)).toBe(1);
+    expect(await runCli(['redrive', arn, ...endpoint], io)).toBe(1);
     expect(io.stderr()).toBe(
       `error: no such execution in eu-west-2: ${arn} (check the ARN, and the region: an execution ARN names its region)\n`,
     );
     const bad = capture();
-    expect(await redriveCommand(['scim-sync-github', ...endpoint], bad)).toBe(1);
-    expect(bad.stderr()).toMatch(/^error: not an execution ARN: scim-sync-github/);
+    expect(await runCli(['redrive', 'scim-sync-github', ...endpoint], bad)).toBe(1);
+    expect(bad.stderr()).toBe(
+      'error: no execution named scim-sync-github in scim-sync-github (eu-west-2); scim-sync status lists the recent runs\n',
+    );
   });
 });
 

@@ -107,13 +107,29 @@ describe('scim-sync sync --local', () => {
     );
     expect(r.stdout).toMatch(/FAILED/);
     expect(r.stdout).toMatch(/nothing was changed/);
+    // The guard's error names the first leavers and where every deletion is listed.
+    expect(r.stderr).toMatch(
+      /It would take access from 9 people: user1@example\.com, .*user9@example\.com\. /,
+    );
+    expect(r.stderr).toMatch(
+      /Every deletion and why: \S+\/github\/\S+\/report\.html \(or `npx scim-sync report github --run \S+`\)/,
+    );
     const after = JSON.parse(readFileSync(state, 'utf8'));
     expect(after.users.map((u: { UserName: string }) => u.UserName)).toEqual(users.map((u) => u.UserName));
   });
 
-  it('names the problem when the provider is missing', () => {
+  it('usage errors exit 2 and say what is wrong; --help and --version exit 0', () => {
     const r = cli(['sync', '--local']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/name a provider: github or entra/);
+    expect(r.stderr).toMatch(/^error: missing required argument 'provider'/);
+    const typo = cli(['sync', 'github', '--local', '--dryrun']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain("error: unknown option '--dryrun'\n(Did you mean --dry-run?)");
+    const help = cli(['sync', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: scim-sync sync \[options\] <provider>/);
+    const version = cli(['--version']);
+    expect(version.code).toBe(0);
+    expect(version.stdout).toBe(`${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version}\n`);
   });
 });
