@@ -74,7 +74,7 @@ describe('scim-sync plan', () => {
       'add member    bob@example.com     ops    joined team ops',
       'add member    bob@example.com     web    joined team web',
       'create group  -                   web    new team in GitHub',
-      "adopt group   -                   ops    adopted: a group without a description had the team's name (gets scim-sync's marker)",
+      "adopt group   -                   ops    adopted: a group without a description had the team's name (gets scim-sync's marker and the team's id)",
       'create user   ann@example.com     -      new in GitHub: member of team web',
       'create user   bob@example.com     -      new in GitHub: member of team ops, web',
       expect.stringMatching(
