@@ -153,24 +153,24 @@ export function userRecord(rules: OwnershipRules, sourceId: string): string {
 }
 
 const GROUP_ID_AT_END: Record<Provider, RegExp> = {
-  github: /, team id (\S+)$/,
-  entra: /, group id (\S+)$/,
+  github: /, team id (\S+)$/i,
+  entra: /, group id (\S+)$/i,
 };
 
-/** The source id recorded in a group's Description by this provider, if any. */
+/** The source id recorded in a group's Description by this provider, if any (markers ignore case, as claims do). */
 export function recordedGroupId(
   rules: OwnershipRules,
   g: Pick<TargetGroup, 'description'>,
 ): string | undefined {
   const marker = rules.provider === 'github' ? GITHUB_GROUP_MARKER : ENTRA_GROUP_MARKER;
-  if (!g.description?.startsWith(marker)) return undefined;
-  return GROUP_ID_AT_END[rules.provider].exec(g.description)?.[1];
+  if (!lc(g.description).startsWith(lc(marker))) return undefined;
+  return GROUP_ID_AT_END[rules.provider].exec(g.description ?? '')?.[1];
 }
 
-/** The source id recorded in a user's ProfileUrl by this provider, if any. */
+/** The source id recorded in a user's ProfileUrl by this provider, if any (the URN prefix ignores case). */
 export function recordedUserId(rules: OwnershipRules, u: Pick<TargetUser, 'profileUrl'>): string | undefined {
   const prefix = `urn:scim-sync:${rules.provider}:user:`;
-  return u.profileUrl?.startsWith(prefix) ? u.profileUrl.slice(prefix.length) || undefined : undefined;
+  return lc(u.profileUrl).startsWith(prefix) ? u.profileUrl!.slice(prefix.length) || undefined : undefined;
 }
 
 /**
