@@ -44,6 +44,7 @@ import {
 import {
   groupOwner,
   type OwnershipRules,
+  PROVIDER_NAMES,
   recordedGroupId,
   recordedUserId,
   userOwner,
@@ -83,6 +84,7 @@ const NAME_PATH = { user: 'userName', group: 'displayName' } as const;
 export async function applyOperations(ops: readonly Operation[], opts: ApplyOptions): Promise<AppliedOp[]> {
   const { client, identityStoreId: IdentityStoreId, rules } = opts;
   const log = opts.log ?? silentLog;
+  const who = PROVIDER_NAMES[rules.provider];
   const ids: KnownIds = opts.ids ?? { users: new Map(), groups: new Map() };
   const lookups = new Map<string, Promise<string>>();
 
@@ -150,8 +152,7 @@ export async function applyOperations(ops: readonly Operation[], opts: ApplyOpti
         }
         const state = await check(kind, id, null);
         if (state === 'gone') throw new Missing(`${kind} ${name} does not exist`);
-        if (state === 'other')
-          throw new NotOwned(`${kind} ${name} exists but is not managed by ${rules.provider}`);
+        if (state === 'other') throw new NotOwned(`${kind} ${name} exists but is not managed by ${who}`);
         (kind === 'user' ? ids.users : ids.groups).set(nameKey(name), id);
         return id;
       })();
@@ -176,9 +177,7 @@ export async function applyOperations(ops: readonly Operation[], opts: ApplyOpti
         ? (e as TargetUser | undefined)?.profileUrl
         : (e as TargetGroup | undefined)?.description;
     if (now !== record)
-      throw new Changed(
-        `${kind} ${name} already exists as another of ${rules.provider}'s ${kind}s (${id}); left alone`,
-      );
+      throw new Changed(`${kind} ${name} already exists as another of ${who}'s ${kind}s (${id}); left alone`);
     return { status: 'already-done', id };
   };
 
@@ -194,7 +193,7 @@ export async function applyOperations(ops: readonly Operation[], opts: ApplyOpti
     if (state === 'gone') return { status: 'already-done' };
     if (state === 'other')
       throw new Changed(
-        `${kind} ${name} (${id}) is no longer ${rules.provider}'s, or no longer the one planned (another source id or marker); not deleted`,
+        `${kind} ${name} (${id}) is no longer ${who}'s, or no longer the one planned (another source id or marker); not deleted`,
       );
     return goneIsDone(send);
   };
@@ -338,7 +337,7 @@ export async function applyOperations(ops: readonly Operation[], opts: ApplyOpti
       if (user === 'gone' || group === 'gone') return { status: 'already-done' };
       if (user === 'other' || group === 'other')
         throw new Changed(
-          `${user === 'other' ? `user ${op.user}` : `group ${op.group}`} is no longer ${rules.provider}'s; the membership is left`,
+          `${user === 'other' ? `user ${op.user}` : `group ${op.group}`} is no longer ${who}'s; the membership is left`,
         );
       return goneIsDone(() =>
         client.send(new DeleteGroupMembershipCommand({ IdentityStoreId, MembershipId: op.membershipId })),

@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { listen, sendJson, sleep } from '../http';
-import type { GithubFixture } from './fixture';
+import { type GithubFixture, parseGithubFixture } from './fixture';
 import { execute, GraphqlError, parseQuery } from './graphql';
 import { verifyAppJwt } from './jwt';
 import { buildOrgGraph, type PageHook } from './org';
@@ -77,6 +77,8 @@ export interface FakeGithub {
   /** Sent as `github-authentication-token-expiration` on responses to personal-token requests. */
   tokenExpiration?: string;
   latencyMs: number;
+  /** The organisation changes (a rename, a leaver): later requests see the new fixture. */
+  setFixture(fixture: GithubFixture): void;
 }
 
 class PageFault extends Error {}
@@ -111,6 +113,9 @@ export async function startFakeGithub(opts: FakeGithubOptions): Promise<FakeGith
     issuedTokens: [],
     failWith401: false,
     latencyMs: opts.latencyMs ?? 0,
+    setFixture: (fixture) => {
+      graph = buildOrgGraph(parseGithubFixture(fixture), hook);
+    },
   };
 
   const hook: PageHook = (p) => {
@@ -123,7 +128,7 @@ export async function startFakeGithub(opts: FakeGithubOptions): Promise<FakeGith
       throw new PageFault(`members page ${p.page} of ${p.team}`);
     }
   };
-  const graph = buildOrgGraph(opts.fixture, hook);
+  let graph = buildOrgGraph(parseGithubFixture(opts.fixture), hook);
 
   const count = (kind: string) => {
     fake.counts[kind] = (fake.counts[kind] ?? 0) + 1;

@@ -84,6 +84,8 @@ export interface FakeGraph {
   failPage(fault: PageFault): void;
   /** Every Graph request answers 401 (bad token) or 403 (missing permission) until cleared with null. */
   setGraphAuthFault(status: 401 | 403 | null): void;
+  /** The tenant changes (a rename, a leaver): later requests see the new fixture. */
+  setFixture(fixture: EntraFixture): void;
   clearFaults(): void;
   close(): Promise<void>;
 }
@@ -101,7 +103,7 @@ const newCounters = (): FakeGraphCounters => ({
 });
 
 export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph> {
-  const tenant = new FakeTenant(parseEntraFixture(opts.fixture));
+  let tenant = new FakeTenant(parseEntraFixture(opts.fixture));
   const maxPage = Math.min(Math.max(1, opts.pageSize ?? MAX_TOP), MAX_TOP);
   let latencyMs = opts.latencyMs ?? 0;
   const tokenState: TokenEndpointState = {
@@ -148,6 +150,9 @@ export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph>
     },
     setGraphAuthFault: (s) => {
       faults.graphAuth = s;
+    },
+    setFixture: (fixture) => {
+      tenant = new FakeTenant(parseEntraFixture(fixture));
     },
     clearFaults: () => {
       tokenState.fault = null;

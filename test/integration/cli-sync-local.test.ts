@@ -4,9 +4,13 @@
  * failure; the exit code and the error name on stderr say what happened.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SourceSnapshotSchema, TargetSnapshotSchema } from '../../lambdas/core/model';
+import { ownershipRules } from '../../lambdas/core/ownership';
+import { computePlan, countOps } from '../../lambdas/core/plan';
+import { configFromEnv } from '../../lambdas/runtime/deps';
 
 const ROOT = join(__dirname, '..', '..');
 let dir: string;
@@ -131,5 +135,68 @@ describe('scim-sync sync --local', () => {
     const version = cli(['--version']);
     expect(version.code).toBe(0);
     expect(version.stdout).toBe(`${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version}\n`);
+  });
+});
+
+describe('one set of ownership rules everywhere', () => {
+  it('the CLI keeps every provider section: a custom Entra prefix gives the same plan as the Lambdas environment', () => {
+    // Entra's namespace is corp-sso- here: a GitHub team named corp-sso-admins is Entra's, not GitHub's.
+    const config = {
+      identityStoreId: 'd-1234567890',
+      region: 'eu-west-2',
+      providers: {
+        github: { organisation: 'example-org', secretName: 'gh', userNameSuffix: '@example.com' },
+        entra: { secretName: 'en', groupPrefix: 'corp-sso-', holdingGroup: 'corp-sso-all' },
+      },
+    };
+    const configFile = join(dir, 'custom-prefix.json');
+    const fixture = join(dir, 'org-prefix.json');
+    const blobs = join(dir, 'blobs-prefix');
+    writeFileSync(configFile, JSON.stringify(config));
+    writeFileSync(
+      fixture,
+      JSON.stringify({
+        ...org,
+        teams: [...org.teams, { slug: 'corp-sso-admins', name: 'x', members: ['ann'] }],
+      }),
+    );
+    const r = cli([
+      'sync',
+      'github',
+      '--local',
+      '--dry-run',
+      '--json',
+      '--config',
+      configFile,
+      '--fixture',
+      fixture,
+      '--blob-dir',
+      blobs,
+    ]);
+    expect(r.code).toBe(0);
+    const runDir = join(blobs, 'github', readdirSync(join(blobs, 'github'))[0]!);
+    const cliPlan = JSON.parse(readFileSync(join(runDir, 'plan.json'), 'utf8'));
+    expect(cliPlan.conflicts.map((c: { name: string; reason: string }) => [c.name, c.reason])).toEqual([
+      ['corp-sso-admins', 'claimed'],
+    ]);
+    // The handlers' environment (as the CDK app sets it) plans the same snapshots the same way.
+    const env = configFromEnv({
+      SCIM_SYNC_PROVIDER: 'github',
+      SCIM_SYNC_CONFIG: JSON.stringify(config),
+      SCIM_SYNC_BLOB_DIR: blobs,
+    });
+    const source = SourceSnapshotSchema.parse(JSON.parse(readFileSync(join(runDir, 'source.json'), 'utf8')));
+    const target = TargetSnapshotSchema.parse(JSON.parse(readFileSync(join(runDir, 'target.json'), 'utf8')));
+    const plan = computePlan(source, target, ownershipRules('github', env.config));
+    expect(plan.conflicts).toEqual(cliPlan.conflicts);
+    expect(countOps(plan)).toEqual(cliPlan.counts);
+    // Without the entra section both use Entra's default prefix: the team would then be GitHub's.
+    const githubOnly = { ...config, providers: { github: config.providers.github } };
+    const envDefault = configFromEnv({
+      SCIM_SYNC_PROVIDER: 'github',
+      SCIM_SYNC_CONFIG: JSON.stringify(githubOnly),
+      SCIM_SYNC_BLOB_DIR: blobs,
+    });
+    expect(computePlan(source, target, ownershipRules('github', envDefault.config)).conflicts).toEqual([]);
   });
 });
