@@ -1,14 +1,17 @@
 /**
  * End-to-end benchmark: the state machine run locally (aws-local-stepfunctions, real handlers and
  * clients) for a GitHub organisation of 1k users / 100 teams into an Identity Store emulator
- * limited to 20 requests/s with 20 ms latency: a first sync and a no-op resync.
+ * limited to 20 requests/s with 20 ms latency: a first sync, a no-op resync, and a resync after
+ * churn (leavers, people moving teams, a renamed team and a renamed login).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunSummary } from '../lambdas/handlers/report';
 import { loadConfigInput, startLocalEnvironment } from '../local/environment';
-import { generateGithubFixture } from '../local/github';
+import { type Batches, recheckCalls } from '../lambdas/core/batches';
+import { type Operation, PHASES } from '../lambdas/core/model';
+import { derivedDatabaseId, type GithubFixture, generateGithubFixture } from '../local/github';
 import { OPERATIONS, totalCounts } from '../local/identitystore';
 import { LocalRunner } from '../local/runner';
 import { printTable, type Row } from './report';
@@ -35,7 +38,8 @@ export async function benchE2e(opts: { users?: number; teams?: number } = {}): P
   const runner = new LocalRunner(env, blobDir);
   const rows: Row[] = [];
   try {
-    for (const label of ['first sync', 'no-op resync']) {
+    for (const label of ['first sync', 'no-op resync', 'churn resync']) {
+      if (label === 'churn resync') env.github!.setFixture(churned(fixture));
       const before = env.emulator.dump();
       env.emulator.resetCounts();
       const r = await runner.run('github');
@@ -52,11 +56,13 @@ export async function benchE2e(opts: { users?: number; teams?: number } = {}): P
           Math.max(1, Math.ceil(before.memberships.filter((m) => m.group === g.DisplayName).length / PAGE)),
         0,
       );
+      const rechecks = recheckCalls(readBatches(blobDir, r.execution.name));
       const lower =
         Math.max(1, Math.ceil(before.users.length / PAGE)) +
         Math.max(1, Math.ceil(before.groups.length / PAGE)) +
         memberPages +
-        (s?.plan.total ?? 0);
+        (s?.plan.total ?? 0) +
+        rechecks;
       const byOp = OPERATIONS.filter((op) => counts[op].received > 0)
         .map(
           (op) =>
@@ -70,6 +76,7 @@ export async function benchE2e(opts: { users?: number; teams?: number } = {}): P
         'IS calls': total.received,
         throttled: total.throttled,
         'lower bound': lower,
+        're-checks': rechecks,
         ratio: total.received / lower,
         'req/s': total.received / (r.stats.wallMs / 1000),
         'state transitions': r.stats.stateTransitions,
@@ -87,6 +94,56 @@ export async function benchE2e(opts: { users?: number; teams?: number } = {}): P
     `End to end: state machine run locally, ${users} users / ${teams} teams, Identity Store at 20 req/s + 20 ms`,
     rows,
   );
+}
+
+/** The batches a run planned, from the blob folder (the lower bound counts their re-checks). */
+function readBatches(blobDir: string, runId: string): Batches {
+  const out: Batches = { renames: [], creates: [], memberships: [], deletes: [] };
+  for (const phase of PHASES) {
+    for (let i = 0; ; i++) {
+      try {
+        const f = JSON.parse(
+          readFileSync(join(blobDir, 'github', runId, 'batches', phase, `${i}.json`), 'utf8'),
+        );
+        out[phase].push(f.ops as Operation[]);
+      } catch {
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * About 1% churn: every 100th user leaves the organisation, every 50th moves from its first team to
+ * another, the first team is renamed and the first user renames their login (ids kept, as on GitHub).
+ */
+function churned(f: GithubFixture): GithubFixture {
+  const logins = [...new Set(f.teams.flatMap((t) => t.members))];
+  const leavers = new Set(logins.filter((_, i) => i % 100 === 7));
+  const movers = logins.filter((_, i) => i % 50 === 3 && !leavers.has(logins[i]!));
+  const first = logins[0]!;
+  const teams = f.teams.map((t, i) => ({
+    ...t,
+    id: derivedDatabaseId('team', t.slug),
+    ...(i === 0 ? { slug: `${t.slug}-renamed` } : {}),
+    members: t.members
+      .filter(
+        (m) =>
+          !leavers.has(m) && !(movers.includes(m) && f.teams.findIndex((x) => x.members.includes(m)) === i),
+      )
+      .map((m) => (m === first ? `${m}-renamed` : m)),
+  }));
+  for (const [k, m] of movers.entries()) {
+    const t = teams[(k * 7 + 1) % teams.length]!;
+    if (!t.members.includes(m)) t.members.push(m);
+  }
+  const users = (f.users ?? []).map((u) => ({
+    ...u,
+    id: derivedDatabaseId('user', u.login),
+    ...(u.login === first ? { login: `${u.login}-renamed` } : {}),
+  }));
+  return { ...f, teams, users };
 }
 
 if (require.main === module) {

@@ -1,5 +1,6 @@
 /** Engine benchmark, part 2: syncs against the rate-limited Identity Store emulator (see bench/engine.ts). */
 import type { Group, User } from '@aws-sdk/client-identitystore';
+import { recheckCalls } from '../lambdas/core/batches';
 import { nameKey, type SourceSnapshot, type TargetSnapshot } from '../lambdas/core/model';
 import { mayManageGroup } from '../lambdas/core/ownership';
 import { computePlan } from '../lambdas/core/plan';
@@ -64,6 +65,8 @@ export interface SyncRun {
   error?: string;
   conflicts: number;
   pagesNeeded: number;
+  /** Describe calls before deletes and membership removals (recheckCalls). */
+  rechecks: number;
   lowerBound: number;
   received: number;
   throttled: number;
@@ -145,6 +148,8 @@ export async function syncOnce(
     }
     const wallMs = performance.now() - t0;
     const plannedOps = outcome?.plan.ops.length;
+    // Apply describes what it is about to remove (and each user and group of a batch's removals once).
+    const rechecks = outcome ? recheckCalls(outcome.batches) : 0;
     const results = outcome?.results ?? [];
     const counts: Counts = em.counts();
     const total = totalCounts(counts);
@@ -163,7 +168,8 @@ export async function syncOnce(
       conflicts:
         (outcome?.plan.conflicts.length ?? 0) + results.filter((r) => r.status === 'conflict').length,
       pagesNeeded,
-      lowerBound: pagesNeeded + (plannedOps ?? 0),
+      rechecks,
+      lowerBound: pagesNeeded + (plannedOps ?? 0) + rechecks,
       received: total.received,
       throttled: total.throttled,
       writes: totalCounts(counts, WRITE_OPERATIONS).received,
@@ -286,7 +292,7 @@ export async function benchEmulator(sizes: ShapeName[], large: boolean, serial: 
     'lower bound':
       r.plannedOps === undefined
         ? `- (${r.pagesNeeded} pages + ?)`
-        : `${r.lowerBound} (${r.pagesNeeded} pages + ${r.plannedOps})`,
+        : `${r.lowerBound} (${r.pagesNeeded} pages + ${r.plannedOps}${r.rechecks ? ` + ${r.rechecks} re-checks` : ''})`,
     'calls / bound': r.plannedOps === undefined ? '-' : r.received / r.lowerBound,
     'accepted / bound': r.plannedOps === undefined ? '-' : (r.received - r.throttled) / r.lowerBound,
     'req/s': r.received / (r.wallMs / 1000),
@@ -309,7 +315,9 @@ export async function benchEmulator(sizes: ShapeName[], large: boolean, serial: 
       'step: must write nothing), churn (1% of users/teams/memberships changed); client pace = the client-side',
       'token bucket (product default 18 req/s) or none; read groups = groups whose memberships the read lists',
       '(owned or adoptable); API calls = requests the emulator received (throttled ones included); writes =',
-      'Create/Update/Delete calls received; lower bound = list pages needed + one call per planned change;',
+      'Create/Update/Delete calls received; lower bound = list pages needed + one call per planned change +',
+      'the Describe re-checks before deletes and membership removals (one per delete; per batch one per user',
+      'and per group its removals name);',
       'accepted = calls not throttled; req/s = API calls / wall s; bound s at 20/s = the lower bound at the',
       "service's limit; converged = planning again from the emulator's state gives no operation.",
       `Each chain (a store size and pace: its syncs in order) is a child process with its own emulator; ${serial ? 'chains ran one after the other' : 'chains ran side by side (they are rate-bound, not CPU-bound)'}; all chains took ${totalS.toFixed(0)} s.`,

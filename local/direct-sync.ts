@@ -3,7 +3,7 @@
  * For engine tests and benchmarks; the deployed and local runs go through the state machine.
  */
 import type { IdentitystoreClient } from '@aws-sdk/client-identitystore';
-import { toBatches } from '../lambdas/core/batches';
+import { type Batches, toBatches } from '../lambdas/core/batches';
 import { PHASES, type SourceSnapshot } from '../lambdas/core/model';
 import type { OwnershipRules } from '../lambdas/core/ownership';
 import { computePlan, type Plan } from '../lambdas/core/plan';
@@ -12,6 +12,7 @@ import { readTargetSnapshot } from '../lambdas/identitystore/read';
 
 export interface DirectSyncResult {
   plan: Plan;
+  batches: Batches;
   results: AppliedOp[];
 }
 
@@ -45,5 +46,5 @@ export async function directSync(opts: {
       );
     }
   }
-  return { plan, results };
+  return { plan, batches, results };
 }

@@ -95,6 +95,28 @@ export function membershipDependencies(batches: Batches): number[][] {
 }
 
 /**
+ * The Describe calls apply makes to re-check ownership before it removes anything: one per user or
+ * group delete, and in each batch one per user and one per group that its membership removals name
+ * (a batch describes each of them once). Part of a run's lower bound of Identity Store calls.
+ */
+export function recheckCalls(batches: Batches): number {
+  let n = 0;
+  for (const batch of [...batches.renames, ...batches.creates, ...batches.memberships, ...batches.deletes]) {
+    const users = new Set<string>();
+    const groups = new Set<string>();
+    for (const op of batch) {
+      if (op.op === 'deleteUser' || op.op === 'deleteGroup') n++;
+      else if (op.op === 'removeMember') {
+        users.add(op.userId);
+        groups.add(op.groupId);
+      }
+    }
+    n += users.size + groups.size;
+  }
+  return n;
+}
+
+/**
  * Bounds that keep the largest first sync inside Step Functions' and Lambda's limits
  * (docs/architecture.md#limits):
  * - A standard execution keeps at most 25,000 history events. One apply batch that succeeds first

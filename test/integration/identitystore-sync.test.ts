@@ -11,6 +11,7 @@ import { computePlan } from '../../lambdas/core/plan';
 import { applyOperations } from '../../lambdas/identitystore/apply';
 import { makeIdentityStoreClient } from '../../lambdas/identitystore/client';
 import { readTargetSnapshot } from '../../lambdas/identitystore/read';
+import { recheckCalls } from '../../lambdas/core/batches';
 import { directSync } from '../../local/direct-sync';
 import {
   type IdentityStoreEmulator,
@@ -152,6 +153,10 @@ describe('read, plan, apply against the emulator', () => {
     );
     expect(ownedView(emu.dump())).toEqual(expectedView(churn));
     expect(emu.counts().DeleteGroupMembership.succeeded).toBe(1); // bob leaves web; cy's go with cy
+    // Before removing, apply describes: cy (deleted), and bob and web (the removal): the lower bound's re-checks.
+    expect(emu.counts().DescribeUser.received).toBe(2);
+    expect(emu.counts().DescribeGroup.received).toBe(1);
+    expect(recheckCalls(r.batches)).toBe(3);
   });
 
   it('converges under 30% injected throttling with no duplicates', async () => {
