@@ -60,13 +60,20 @@ describe.each([
   ['100k users, 100k groups, 3 groups per user', 3],
   ['100k users, 100k groups, 10 groups per user', 10],
 ])('a first sync at the Identity Store maximum: %s', (_name, perUser) => {
-  const plan = computePlan(maxSource(100_000, 100_000, perUser), empty, rules);
-  const { batches, batchSize } = toBatches(plan.ops, {
-    batchSize: config.batchSize,
-    maxBatches: MAX_BATCHES,
-    parallelism: config.applyConcurrency,
+  // Planned in beforeAll, not at collection time: only these tests pay for the 100k-user plans.
+  let plan: ReturnType<typeof computePlan>;
+  let batches: ReturnType<typeof toBatches>['batches'];
+  let batchSize: number;
+  let count: number;
+  beforeAll(() => {
+    plan = computePlan(maxSource(100_000, 100_000, perUser), empty, rules);
+    ({ batches, batchSize } = toBatches(plan.ops, {
+      batchSize: config.batchSize,
+      maxBatches: MAX_BATCHES,
+      parallelism: config.applyConcurrency,
+    }));
+    count = PHASES.reduce((n, p) => n + batches[p].length, 0);
   });
-  const count = PHASES.reduce((n, p) => n + batches[p].length, 0);
 
   it('stays under the 25,000-event history limit with room for retries', () => {
     expect(plan.ops.length).toBe(200_000 + 100_000 * perUser);
