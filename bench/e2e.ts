@@ -46,7 +46,8 @@ export async function benchE2e(opts: { users?: number; teams?: number } = {}): P
       const s = r.output as RunSummary | undefined;
       const counts = env.emulator.counts();
       const total = totalCounts(counts);
-      // Lower bound: list pages of what the store held, memberships of the provider's groups, one call per change.
+      // Lower bound: list pages of what the store held, memberships of the provider's groups, one call per
+      // change, and the re-checks before removals.
       const ownedGroups = before.groups.filter((g) =>
         (g.Description ?? '').startsWith('Managed by scim-sync from GitHub'),
       );

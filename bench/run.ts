@@ -110,8 +110,10 @@ async function main(): Promise<void> {
       await benchE2e();
       note([
         'Columns: IS calls = Identity Store requests the emulator received (throttled included); lower bound =',
-        "list pages of what the store held + memberships pages of the provider's groups + one call per change;",
-        'state transitions = states entered; history events = the Step Functions history the run would write',
+        "list pages of what the store held + memberships pages of the provider's groups + one call per change +",
+        're-checks (the Describe calls before deletes and membership removals: one per delete, and per batch one',
+        'per user and one per group its removals name); the sync paces at identityStoreRps (18) under the',
+        "emulator's 20 req/s; state transitions = states entered; history events = the Step Functions history the run would write",
         '(limit 25,000); largest state payload = the biggest state input or output (limit 256 KiB).',
       ]);
     } else {
