@@ -46,7 +46,7 @@ export function applyProgress(p: Progress, now = new Date()): ApplyProgress | un
   const all = [...p.applied.values()];
   const allDone = APPLY_STATES.reduce((n, s) => n + done(s), 0);
   const allTotal = APPLY_STATES.reduce((n, s) => n + (totals[s] ?? 0), 0);
-  const first = p.applied.get('ApplyCreates')?.startedAt ?? all.find((a) => a.startedAt)?.startedAt;
+  const first = all.map((a) => a.startedAt).find((t) => t !== undefined);
   const elapsed = first ? now.getTime() - first.getTime() : 0;
   const calls = all.reduce((n, a) => n + a.calls, 0);
   const left = eta(allDone, allTotal - allDone, elapsed);
