@@ -3,6 +3,7 @@
  * the Report step, its `changes` lines read back into cli/summary.ts's shape), the plan as a table,
  * a failure with what to do about it, counts and durations.
  */
+import { ACTIONS } from '../../lambdas/core/describe';
 import type { NamedErrorName } from '../../lambdas/core/errors';
 import type { ReportChange, RunReport } from '../../lambdas/core/report';
 import type { RunSummary } from '../../lambdas/handlers/report';
@@ -101,22 +102,9 @@ export function summaryLines(s: RunSummary): string[] {
   ];
 }
 
-const ACTION: Record<ReportChange['op'], string> = {
-  addMember: 'add member',
-  removeMember: 'remove member',
-  createUser: 'create user',
-  updateUser: 'update user',
-  deleteUser: 'delete user',
-  createGroup: 'create group',
-  updateGroup: 'update group',
-  deleteGroup: 'delete group',
-  renameUser: 'rename user',
-  renameGroup: 'rename group',
-};
-
 /** A report's change as a plan row: the reason is the detail. */
 export function reportRow(c: ReportChange): ChangeRow {
-  const action = c.op === 'updateGroup' && /adopt/.test(c.reason) ? 'adopt group' : ACTION[c.op];
+  const action = c.op === 'updateGroup' && /adopt/.test(c.reason) ? 'adopt group' : ACTIONS[c.op];
   return { action, user: c.user ?? '', group: c.group ?? '', detail: c.reason };
 }
 
