@@ -1,7 +1,7 @@
 /**
  * The embedded default's stand-ins, started together on 127.0.0.1: the Identity Store emulator,
- * the fake GitHub, the fake Microsoft Graph (+ token endpoint), and the local Secrets Manager and
- * Step Functions. Credentials are generated per environment and stored only in the local Secrets
+ * the fake GitHub, the fake Microsoft Graph (+ token endpoint), the local Secrets Manager and
+ * Step Functions, and dynalite (a DynamoDB-compatible server) holding the lease table. Credentials are generated per environment and stored only in the local Secrets
  * Manager and the fakes; they are never printed.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -9,7 +9,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Config, type ConfigInput, parseConfig } from '../lambdas/core/config';
 import type { Provider } from '../lambdas/core/model';
-import { LocalAws } from './aws';
+import { LOCAL_REGION, LocalAws } from './aws';
+import { type LocalDynamo, startLocalDynamo } from './dynamodb';
 import { type FakeGithub, type GithubFixture, loadGithubFixture, startFakeGithub } from './github';
 import { type EntraFixture, type FakeGraph, loadEntraFixture, startFakeGraph } from './graph';
 import {
@@ -63,6 +64,8 @@ export interface LocalEnvironment {
   config: Config;
   emulator: IdentityStoreEmulator;
   aws: LocalAws;
+  /** dynalite with the lease table. */
+  dynamo: LocalDynamo;
   github?: FakeGithub;
   graph?: FakeGraph;
   /** Every secret value of this environment (for tests that check nothing leaks). */
@@ -80,8 +83,16 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
     ...(opts.randomSeed !== undefined ? { randomSeed: opts.randomSeed } : {}),
   });
   const aws = await new LocalAws().start();
-  const secretValues: string[] = [];
   const closers: (() => Promise<void>)[] = [() => emulator.close(), () => aws.close()];
+  let dynamo: LocalDynamo;
+  try {
+    dynamo = await startLocalDynamo(LOCAL_REGION);
+  } catch (err) {
+    await Promise.all(closers.map((c) => c()));
+    throw err;
+  }
+  closers.push(() => dynamo.close());
+  const secretValues: string[] = [];
   let github: FakeGithub | undefined;
   let graph: FakeGraph | undefined;
   try {
@@ -128,6 +139,7 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
       config,
       emulator,
       aws,
+      dynamo,
       ...(github ? { github } : {}),
       ...(graph ? { graph } : {}),
       secretValues,

@@ -7,11 +7,13 @@
  * Redrive is emulated as Step Functions does it: the execution restarts at the state that failed,
  * with the input that state received, and a Map re-runs only the iterations that did not succeed.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { IdentitystoreClient } from '@aws-sdk/client-identitystore';
 import { StateMachine } from 'aws-local-stepfunctions';
+import { LEASE_TIMINGS, type LeaseTimings } from '../lambdas/core/lease';
 import type { Provider } from '../lambdas/core/model';
 import { ownershipRules } from '../lambdas/core/ownership';
 import { makeApplyBatch } from '../lambdas/handlers/apply-batch';
@@ -23,10 +25,18 @@ import { makeReport } from '../lambdas/handlers/report';
 import { makeResolveSecret } from '../lambdas/handlers/resolve-secret';
 import { makeIdentityStoreClient } from '../lambdas/identitystore/client';
 import { DirBlobStore } from '../lambdas/runtime/blobs';
-import { type Deps, withTransientErrors } from '../lambdas/runtime/deps';
-import { CapturingLogger, CapturingMetrics, METRICS_NAMESPACE, SERVICE } from '../lambdas/runtime/powertools';
+import { type Deps, wrapStep } from '../lambdas/runtime/deps';
+import { LeaseStore } from '../lambdas/runtime/lease';
+import {
+  CapturingLogger,
+  CapturingMetrics,
+  type LambdaContext,
+  METRICS_NAMESPACE,
+  SERVICE,
+} from '../lambdas/runtime/powertools';
+import type { Step } from '../statemachines/definition';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalExecution } from './aws';
-import { localDefinition, startingAt, stateMachineName } from './definition';
+import { localDefinition, localFunctionArn, startingAt, stateMachineName } from './definition';
 import type { LocalEnvironment } from './environment';
 import { payloadStats, toHistory } from './history';
 
@@ -79,6 +89,8 @@ export interface RunOptions {
   wrapTask?: (state: string, real: TaskFn) => TaskFn;
   /** The handlers' clock (tests move it forward to expire a plan). */
   now?: () => Date;
+  /** The Step Functions start time of the execution (tests start one "earlier"); default: now. */
+  startDate?: Date;
 }
 
 const TASK_STATES = {
@@ -93,6 +105,23 @@ const TASK_STATES = {
   Report: makeReport,
 } as const;
 
+/** The step (the Lambda) behind each Task state. */
+const STEP_OF: Record<keyof typeof TASK_STATES, Step> = {
+  CheckConcurrency: 'CheckConcurrency',
+  ResolveSecret: 'ResolveSecret',
+  FetchSource: 'FetchSource',
+  FetchTarget: 'FetchTarget',
+  ComputePlan: 'ComputePlan',
+  ApplyCreatesBatch: 'ApplyBatch',
+  ApplyMembershipsBatch: 'ApplyBatch',
+  ApplyDeletesBatch: 'ApplyBatch',
+  Report: 'Report',
+};
+
+/** The Wait states, and how long they pause in local runs unless told (the definition's are a minute). */
+const WAIT_STATES = ['WaitForLease'] as const;
+const LOCAL_WAIT_MS = 200;
+
 interface Record_ {
   provider: Provider;
   definition: Record<string, unknown>;
@@ -100,11 +129,26 @@ interface Record_ {
   context: Record<string, unknown>;
 }
 
+/** What Lambda hands a handler, as far as the logger reads it. */
+function lambdaContext(provider: Provider, step: Step): LambdaContext {
+  const arn = localFunctionArn(provider, step);
+  return {
+    awsRequestId: randomUUID(),
+    functionName: arn.split(':').at(-1)!,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: arn,
+    memoryLimitInMB: '512',
+  } as LambdaContext;
+}
+
 export class LocalRunner {
   private readonly clients: {
     secrets: SecretsManagerClient;
     sfn: SFNClient;
+    dynamo: DynamoDBClient;
   };
+  /** Per provider and step: whether its local "Lambda container" has been invoked (cold starts). */
+  private readonly warm = new Set<string>();
   private readonly records = new Map<string, Record_>();
   readonly logs: string[] = [];
   readonly metrics: unknown[] = [];
@@ -117,6 +161,10 @@ export class LocalRunner {
       identityStoreRetry?: { maxAttempts: number; baseMs: number; maxMs: number };
       /** FetchTarget's time for starting membership reads per invocation (tests force hand-overs). */
       targetReadBudgetMs?: number;
+      /** The lease's timings (lambdas/core/lease.ts); tests shorten them. */
+      lease?: Partial<LeaseTimings>;
+      /** How long the Wait states pause locally (default LOCAL_WAIT_MS). */
+      waitMs?: number;
     } = {},
   ) {
     const endpoint = env.aws.endpoint;
@@ -124,6 +172,7 @@ export class LocalRunner {
     this.clients = {
       secrets: new SecretsManagerClient({ endpoint, region: LOCAL_REGION, credentials }),
       sfn: new SFNClient({ endpoint, region: LOCAL_REGION, credentials }),
+      dynamo: new DynamoDBClient({ endpoint: env.dynamo.endpoint, region: LOCAL_REGION, credentials }),
     };
     for (const p of Object.keys(env.config.providers) as Provider[]) {
       env.aws.registerStateMachine(
@@ -195,6 +244,10 @@ export class LocalRunner {
       },
       secrets: this.clients.secrets,
       sfn: this.clients.sfn,
+      lease: new LeaseStore(this.clients.dynamo, this.env.dynamo.table, config.identityStoreId, now, {
+        ...LEASE_TIMINGS,
+        ...this.defaults.lease,
+      }),
       now,
       ...(this.defaults.targetReadBudgetMs === undefined
         ? {}
@@ -222,7 +275,7 @@ export class LocalRunner {
       stateMachineArn,
       name,
       status: 'RUNNING',
-      startDate: new Date(),
+      startDate: opts.startDate ?? new Date(),
       input: JSON.stringify(input),
       redriveCount: 0,
       history: [],
@@ -303,8 +356,22 @@ export class LocalRunner {
     );
     const onProgress = opts.onProgress ?? this.defaults.onProgress;
     const handlers: Record<string, TaskFn> = {};
-    for (const [state, factory] of Object.entries(TASK_STATES)) {
-      const real: TaskFn = withTransientErrors(state, (factory as (d: Deps) => TaskFn)(deps));
+    for (const [state, factory] of Object.entries(TASK_STATES) as [keyof typeof TASK_STATES, unknown][]) {
+      const step = STEP_OF[state];
+      // As in Lambda: one invocation at a time per logger, so each gets a child with its own
+      // context (the Map's batches run at once here, in one process).
+      const real: TaskFn = async (ev) => {
+        const log = deps.log.createChild() as CapturingLogger;
+        const container = `${record.provider}/${step}`;
+        if (this.warm.has(container)) log.warm();
+        this.warm.add(container);
+        const d: Deps = { ...deps, log };
+        return wrapStep(
+          step,
+          d,
+          (factory as (d: Deps) => TaskFn)(d),
+        )(ev, lambdaContext(record.provider, step));
+      };
       const fn = opts.wrapTask ? opts.wrapTask(state, real) : real;
       // A redriven Map does not invoke the iterations that succeeded before.
       const skip = (ev: unknown) =>
@@ -313,9 +380,11 @@ export class LocalRunner {
     }
     const retryPause = opts.retryPauseMs ?? this.defaults.retryPauseMs ?? 200;
     const retryIntervalOverrides = Object.fromEntries(Object.keys(TASK_STATES).map((s) => [s, retryPause]));
+    const waitMs = this.defaults.waitMs ?? LOCAL_WAIT_MS;
+    const waitTimeOverrides = Object.fromEntries(WAIT_STATES.map((s) => [s, waitMs]));
     const sm = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
     const run = sm.run(input as never, {
-      overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides },
+      overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides, waitTimeOverrides },
       context: record.context as never,
     });
     const events: Event[] = [];
@@ -385,5 +454,6 @@ export class LocalRunner {
   close(): void {
     this.clients.secrets.destroy();
     this.clients.sfn.destroy();
+    this.clients.dynamo.destroy();
   }
 }
