@@ -6,7 +6,7 @@ import { TARGET_READ_BUDGET_SECONDS } from '../../lambdas/handlers/fetch-target'
 import { App } from 'aws-cdk-lib';
 import { readAsl, STEPS, type Step, taskTimeouts } from '../../infra/asl';
 import { buildApp } from '../../infra/build';
-import { STEP_SPECS } from '../../infra/functions';
+import { STEP_SPECS, TASK_TIMEOUT_SLACK_SECONDS } from '../../infra/functions';
 import { type Synth, synth, TEST_CONFIG } from './support';
 
 type Json = Record<string, unknown>;
@@ -57,6 +57,12 @@ function roleGrants(roleId: string) {
 }
 
 const bucketId = () => ofType('AWS::S3::Bucket')[0]![0];
+const leaseTableId = () => ofType('AWS::DynamoDB::Table')[0]![0];
+const XRAY = {
+  Effect: 'Allow',
+  Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+  Resource: '*',
+};
 
 function expectedStatements(provider: string, secretName: string, step: Step, logGroupId: string): Json[] {
   const logs = {
@@ -90,24 +96,25 @@ function expectedStatements(provider: string, secretName: string, step: Step, lo
     Resource: arnOf(bucketId()),
     Condition: { StringLike: { 's3:prefix': [`${provider}/*`] } },
   };
+  // The lease item of this Identity Store only; Report only releases it.
+  const lease = {
+    Sid: 'HoldLease',
+    Effect: 'Allow',
+    Action: step === 'Report' ? 'dynamodb:UpdateItem' : ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    Resource: arnOf(leaseTableId()),
+    Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['identitystore#d-1234567890'] } },
+  };
+  const base = [logs, XRAY, lease];
   switch (step) {
     case 'CheckConcurrency':
-      return [
-        logs,
-        {
-          Sid: 'ListOwnExecutions',
-          Effect: 'Allow',
-          Action: 'states:ListExecutions',
-          Resource: join('arn:', P, ':states:eu-west-2:', A, `:stateMachine:scim-sync-${provider}`),
-        },
-      ];
+      return base;
     case 'ResolveSecret':
-      return [logs, secret];
+      return [...base, secret];
     case 'FetchSource':
-      return [logs, secret, blobs('s3:PutObject')];
+      return [...base, secret, blobs('s3:PutObject')];
     case 'FetchTarget':
       return [
-        logs,
+        ...base,
         {
           Sid: 'ReadIdentityStore',
           Effect: 'Allow',
@@ -123,10 +130,10 @@ function expectedStatements(provider: string, secretName: string, step: Step, lo
         listPrefix,
       ];
     case 'ComputePlan':
-      return [logs, blobs('s3:GetObject', 's3:PutObject'), listPrefix];
+      return [...base, blobs('s3:GetObject', 's3:PutObject'), listPrefix];
     case 'ApplyBatch':
       return [
-        logs,
+        ...base,
         {
           Sid: 'ApplyToIdentityStore',
           Effect: 'Allow',
@@ -150,12 +157,12 @@ function expectedStatements(provider: string, secretName: string, step: Step, lo
         listPrefix,
       ];
     case 'Report':
-      return [logs, blobs('s3:GetObject'), listPrefix];
+      return [...base, blobs('s3:GetObject'), listPrefix];
   }
 }
 
 describe.each(PROVIDERS)('$provider step functions', ({ provider, secretName }) => {
-  test.each(STEPS)('%s: runtime, size, environment, logs', (step) => {
+  test.each(STEPS)('%s: runtime, size, environment, logs, tracing', (step) => {
     const { p } = functionByName(`scim-sync-${provider}-${STEP_SPECS[step].entry}`);
     const [memory, timeout] = SIZES[step];
     expect(p).toMatchObject({
@@ -164,16 +171,23 @@ describe.each(PROVIDERS)('$provider step functions', ({ provider, secretName }) 
       Handler: 'index.handler',
       MemorySize: memory,
       Timeout: timeout,
+      TracingConfig: { Mode: 'Active' },
     });
     const env = (p.Environment as { Variables: Json }).Variables;
     expect(Object.keys(env).sort()).toEqual([
       'NODE_OPTIONS',
+      'POWERTOOLS_LOG_LEVEL',
+      'POWERTOOLS_SERVICE_NAME',
       'SCIM_SYNC_BUCKET',
       'SCIM_SYNC_CONFIG',
+      'SCIM_SYNC_LEASE_TABLE',
       'SCIM_SYNC_PROVIDER',
     ]);
     expect(env.SCIM_SYNC_PROVIDER).toBe(provider);
     expect(env.SCIM_SYNC_BUCKET).toEqual({ Ref: bucketId() });
+    expect(env.SCIM_SYNC_LEASE_TABLE).toEqual({ Ref: leaseTableId() });
+    expect(env.POWERTOOLS_LOG_LEVEL).toBe('INFO');
+    expect(env.POWERTOOLS_SERVICE_NAME).toBe('scim-sync');
     expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
     const config = JSON.parse(env.SCIM_SYNC_CONFIG as string);
     expect(config).toMatchObject({ ...TEST_CONFIG, providers: { github: TEST_CONFIG.providers.github } });
@@ -188,9 +202,10 @@ describe.each(PROVIDERS)('$provider step functions', ({ provider, secretName }) 
     });
   });
 
-  test.each(STEPS)('%s: the Lambda timeout does not exceed its Task TimeoutSeconds', (step) => {
+  test.each(STEPS)('%s: the Task TimeoutSeconds exceeds the Lambda timeout by 30 s or more', (step) => {
     const { p } = functionByName(`scim-sync-${provider}-${STEP_SPECS[step].entry}`);
-    expect(p.Timeout).toBeLessThanOrEqual(taskTimeouts(readAsl())[step]);
+    expect(TASK_TIMEOUT_SLACK_SECONDS).toBe(30);
+    expect((p.Timeout as number) + 30).toBeLessThanOrEqual(taskTimeouts(readAsl())[step]);
   });
 
   test('FetchTarget runs long enough to finish the reads in flight after its read budget (4 minutes or more)', () => {
@@ -300,13 +315,101 @@ describe.each(PROVIDERS)('$provider step functions', ({ provider, secretName }) 
   });
 });
 
+describe('the alert function', () => {
+  test('reads the history of failed executions of the two machines, publishes to the topic, dead-letters to its queue', () => {
+    const { id, p } = functionByName('scim-sync-alert');
+    const topicId = ofType('AWS::SNS::Topic')[0]![0];
+    const keyId = ofType('AWS::KMS::Key')[0]![0];
+    const queueId = ofType('AWS::SQS::Queue').find(
+      ([, r]) => r.Properties?.QueueName === 'scim-sync-alerts-dlq',
+    )![0];
+    expect(p).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      TracingConfig: { Mode: 'Active' },
+      Timeout: 60,
+      Environment: {
+        Variables: {
+          SCIM_SYNC_ALERT_TOPIC: { Ref: topicId },
+          POWERTOOLS_LOG_LEVEL: 'INFO',
+          POWERTOOLS_SERVICE_NAME: 'scim-sync',
+          NODE_OPTIONS: '--enable-source-maps',
+        },
+      },
+    });
+    const roleId = (p.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
+    const logGroupId = (p.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+    expect(roleGrants(roleId).documents).toEqual([
+      {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'WriteOwnLogs',
+            Effect: 'Allow',
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            Resource: arnOf(logGroupId),
+          },
+          XRAY,
+          {
+            Sid: 'ReadFailedHistory',
+            Effect: 'Allow',
+            Action: 'states:GetExecutionHistory',
+            Resource: ['github', 'entra'].map((x) =>
+              join('arn:', P, ':states:eu-west-2:', A, `:execution:scim-sync-${x}:*`),
+            ),
+          },
+          { Sid: 'PublishAlert', Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: topicId } },
+          {
+            Sid: 'EncryptAlert',
+            Effect: 'Allow',
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+            Resource: arnOf(keyId),
+          },
+          {
+            Effect: 'Allow',
+            Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+            Resource: arnOf(queueId),
+          },
+        ],
+      },
+    ]);
+    const config = ofType('AWS::Lambda::EventInvokeConfig');
+    expect(config).toHaveLength(1);
+    expect(config[0]![1].Properties).toEqual({
+      FunctionName: { Ref: id },
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 6 * 3600,
+      DestinationConfig: { OnFailure: { Destination: arnOf(queueId) } },
+    });
+    // Only the failure rule may invoke it.
+    const permissions = ofType('AWS::Lambda::Permission');
+    expect(permissions.map(([, r]) => r.Properties)).toEqual([
+      {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: arnOf(id),
+        Principal: 'events.amazonaws.com',
+        SourceArn: arnOf(ofType('AWS::Events::Rule')[0]![0]),
+      },
+    ]);
+  });
+});
+
+test('-c logLevel=DEBUG sets POWERTOOLS_LOG_LEVEL of all 15 functions', () => {
+  const debug = synth(TEST_CONFIG, { context: { logLevel: 'DEBUG' } });
+  const levels = Object.values(debug.json.Resources)
+    .filter((r) => r.Type === 'AWS::Lambda::Function')
+    .map((r) => (r.Properties!.Environment as { Variables: Json }).Variables.POWERTOOLS_LOG_LEVEL);
+  expect(levels).toEqual(Array(15).fill('DEBUG'));
+});
+
 describe('the whole template', () => {
-  test('has the 14 functions and 18 roles above, and nothing else that can act', () => {
-    expect(ofType('AWS::Lambda::Function')).toHaveLength(14);
-    expect(ofType('AWS::IAM::Role')).toHaveLength(18);
-    expect(ofType('AWS::IAM::Policy')).toHaveLength(18);
+  test('has the 15 functions and 19 roles above, and nothing else that can act', () => {
+    expect(ofType('AWS::Lambda::Function')).toHaveLength(15);
+    expect(ofType('AWS::IAM::Role')).toHaveLength(19);
+    expect(ofType('AWS::IAM::Policy')).toHaveLength(19);
     expect(ofType('AWS::IAM::ManagedPolicy')).toHaveLength(0);
-    expect(ofType('AWS::Lambda::Permission')).toHaveLength(0);
+    expect(ofType('AWS::Lambda::Permission')).toHaveLength(1);
   });
 
   test('grants no wildcard action', () => {
@@ -321,13 +424,22 @@ describe('the whole template', () => {
 });
 
 describe('timeouts are checked against the ASL at synth', () => {
-  test('a Lambda timeout above its Task TimeoutSeconds fails the build', () => {
+  test('a Lambda timeout less than 30 s under its Task TimeoutSeconds fails the build', () => {
     const saved = STEP_SPECS.ComputePlan.timeoutSeconds;
+    STEP_SPECS.ComputePlan.timeoutSeconds = 271;
+    try {
+      const app = new App({ context: { scimSync: TEST_CONFIG, 'aws:cdk:bundling-stacks': [] } });
+      expect(() => buildApp(app)).toThrow(
+        /ComputePlan: the Lambda timeout \(271 s\) is not 30 s under the Task's TimeoutSeconds \(300 s\)/,
+      );
+    } finally {
+      STEP_SPECS.ComputePlan.timeoutSeconds = saved;
+    }
     STEP_SPECS.ComputePlan.timeoutSeconds = 301;
     try {
       const app = new App({ context: { scimSync: TEST_CONFIG, 'aws:cdk:bundling-stacks': [] } });
       expect(() => buildApp(app)).toThrow(
-        /ComputePlan: the Lambda timeout \(301 s\) exceeds the Task's TimeoutSeconds \(300 s\)/,
+        /ComputePlan: the Lambda timeout \(301 s\) is not 30 s under the Task's TimeoutSeconds \(300 s\)/,
       );
     } finally {
       STEP_SPECS.ComputePlan.timeoutSeconds = saved;
