@@ -54,6 +54,8 @@ export interface LocalEnvironmentOptions {
   fixtures?: Partial<Record<Provider, string | GithubFixture | EntraFixture>>;
   seed?: SeedFile;
   rps?: number;
+  /** The sync's own pace (identityStoreRps); default: the emulator's `rps` (1000 without). */
+  identityStoreRps?: number;
   latencyMs?: number;
   faults?: FaultOptions;
   randomSeed?: number;
@@ -98,7 +100,7 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
   try {
     input.identityStoreId = emulator.identityStoreId;
     // The sync paces itself to the Identity Store's limit: locally, the emulator's (none unless --rps).
-    input.identityStoreRps = opts.rps ?? 1000;
+    input.identityStoreRps = opts.identityStoreRps ?? opts.rps ?? 1000;
     if (input.providers.github) {
       const f = opts.fixtures?.github ?? DEMO_FIXTURES.github;
       const fixture = typeof f === 'string' ? loadGithubFixture(f) : (f as GithubFixture);

@@ -55,6 +55,8 @@ P.withResolvers ??= <T>() => {
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 // Local tooling runs on Node 20; the Lambdas run on nodejs22.x.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// As Lambda sets it for on-demand functions: the loggers then report cold starts (see `warm`).
+process.env.AWS_LAMBDA_INITIALIZATION_TYPE ??= 'on-demand';
 
 type Event = Record<string, unknown> & { type: string; timestamp: number };
 type TaskFn = (input: unknown) => Promise<unknown>;
