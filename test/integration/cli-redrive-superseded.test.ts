@@ -7,6 +7,7 @@
 import type { DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
 import type { Io } from '../../cli/aws/client';
 import { redriveCommand, refusal } from '../../cli/aws/redrive';
+import { statusCommand } from '../../cli/aws/status';
 import { appliedOutput, historyRoom, redriveEventsNeeded, supersededBy } from '../../cli/aws/superseded';
 import { LEASE_TIMINGS } from '../../lambdas/core/lease';
 import { type Local, startLocal, testConfig } from '../support/local';
@@ -73,6 +74,32 @@ describe('redrive of a superseded execution', () => {
       .filter(([op]) => /^(Create|Delete|Update)/.test(op))
       .reduce((n, [, c]) => n + c.succeeded, 0);
     expect(writes).toBe(0);
+  });
+});
+
+describe('status of a skipped run', () => {
+  it('says skipped, not applied', async () => {
+    const local = await startLocal({
+      config: testConfig(['github']),
+      fixtures: { github: org },
+      latencyMs: 20,
+    });
+    try {
+      const first = local.runner.start('github', { name: 'first' });
+      while (!local.env.emulator.counts().ListUsers.received) await new Promise((r) => setTimeout(r, 10));
+      const skipped = await local.runner.run('github', {
+        name: 'tick',
+        input: { trigger: { kind: 'schedule' } },
+      });
+      expect(skipped.output).toMatchObject({ skipped: { reason: 'running' } });
+      await first.done;
+      const io = capture();
+      expect(await statusCommand(['github', '--endpoint', local.env.aws.endpoint], io)).toBe(0);
+      expect(io.stdout()).toMatch(/\n {2}tick +skipped +\S+ +\S+ *\n/);
+      expect(io.stdout()).toMatch(/\n {2}first +applied /);
+    } finally {
+      await local.close();
+    }
   });
 });
 
