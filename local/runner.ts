@@ -358,6 +358,7 @@ export class LocalRunner {
     );
     const onProgress = opts.onProgress ?? this.defaults.onProgress;
     const handlers: Record<string, TaskFn> = {};
+    let stopped = false;
     for (const [state, factory] of Object.entries(TASK_STATES) as [keyof typeof TASK_STATES, unknown][]) {
       const step = STEP_OF[state];
       // As in Lambda: one invocation at a time per logger, so each gets a child with its own
@@ -378,7 +379,15 @@ export class LocalRunner {
       // A redriven Map does not invoke the iterations that succeeded before.
       const skip = (ev: unknown) =>
         state.startsWith('Apply') && skipIterations.has((ev as { index?: number }).index ?? -1);
-      handlers[state] = async (ev) => (skip(ev) ? { skipped: true } : fn(ev));
+      handlers[state] = async (ev) => {
+        if (skip(ev)) return { skipped: true };
+        // As in AWS, a failed execution invokes nothing more: aws-local-stepfunctions goes on
+        // starting a failed Map's queued iterations (its concurrency limiter keeps them). The
+        // failure settles in microtasks, so by the next macrotask `stopped` says so.
+        await new Promise((r) => setImmediate(r));
+        if (stopped) throw new Error(`${execution.name} has stopped: ${state} is not invoked`);
+        return fn(ev);
+      };
     }
     const retryPause = opts.retryPauseMs ?? this.defaults.retryPauseMs ?? 200;
     const retryIntervalOverrides = Object.fromEntries(Object.keys(TASK_STATES).map((s) => [s, retryPause]));
@@ -434,6 +443,7 @@ export class LocalRunner {
       execution.status = aborted ? 'ABORTED' : 'FAILED';
       execution.error = cause?.name ?? (err as Error).name;
       execution.cause = cause?.message ?? (err as Error).message;
+      stopped = true;
     }
     await consume;
     for (const c of created) c.destroy();
