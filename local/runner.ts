@@ -7,7 +7,7 @@
  * Redrive is emulated as Step Functions does it: the execution restarts at the state that failed,
  * with the input that state received, and a Map re-runs only the iterations that did not succeed.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -16,29 +16,16 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import { LEASE_TIMINGS, type LeaseTimings } from '../lambdas/core/lease';
 import type { Provider } from '../lambdas/core/model';
 import { ownershipRules } from '../lambdas/core/ownership';
-import { makeApplyBatch } from '../lambdas/handlers/apply-batch';
-import { makeCheckConcurrency } from '../lambdas/handlers/check-concurrency';
-import { makeComputePlan } from '../lambdas/handlers/compute-plan';
-import { makeFetchSource } from '../lambdas/handlers/fetch-source';
-import { makeFetchTarget } from '../lambdas/handlers/fetch-target';
-import { makeReport } from '../lambdas/handlers/report';
-import { makeResolveSecret } from '../lambdas/handlers/resolve-secret';
 import { makeIdentityStoreClient } from '../lambdas/identitystore/client';
 import { DirBlobStore } from '../lambdas/runtime/blobs';
 import { type Deps, wrapStep } from '../lambdas/runtime/deps';
 import { LeaseStore } from '../lambdas/runtime/lease';
-import {
-  CapturingLogger,
-  CapturingMetrics,
-  type LambdaContext,
-  METRICS_NAMESPACE,
-  SERVICE,
-} from '../lambdas/runtime/powertools';
-import type { Step } from '../statemachines/definition';
+import { CapturingLogger, CapturingMetrics, METRICS_NAMESPACE, SERVICE } from '../lambdas/runtime/powertools';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalExecution } from './aws';
-import { localDefinition, localFunctionArn, startingAt, stateMachineName } from './definition';
+import { localDefinition, startingAt, stateMachineName } from './definition';
 import type { LocalEnvironment } from './environment';
 import { payloadStats, toHistory } from './history';
+import { LOCAL_WAIT_MS, lambdaContext, TASK_STATES, WAIT_STATES } from './tasks';
 
 // aws-local-stepfunctions uses Promise.withResolvers (Node 22+).
 const P = Promise as unknown as { withResolvers?: unknown };
@@ -95,52 +82,11 @@ export interface RunOptions {
   startDate?: Date;
 }
 
-const TASK_STATES = {
-  CheckConcurrency: makeCheckConcurrency,
-  ResolveSecret: makeResolveSecret,
-  FetchSource: makeFetchSource,
-  FetchTarget: makeFetchTarget,
-  ComputePlan: makeComputePlan,
-  ApplyCreatesBatch: makeApplyBatch,
-  ApplyMembershipsBatch: makeApplyBatch,
-  ApplyDeletesBatch: makeApplyBatch,
-  Report: makeReport,
-} as const;
-
-/** The step (the Lambda) behind each Task state. */
-const STEP_OF: Record<keyof typeof TASK_STATES, Step> = {
-  CheckConcurrency: 'CheckConcurrency',
-  ResolveSecret: 'ResolveSecret',
-  FetchSource: 'FetchSource',
-  FetchTarget: 'FetchTarget',
-  ComputePlan: 'ComputePlan',
-  ApplyCreatesBatch: 'ApplyBatch',
-  ApplyMembershipsBatch: 'ApplyBatch',
-  ApplyDeletesBatch: 'ApplyBatch',
-  Report: 'Report',
-};
-
-/** The Wait states, and how long they pause in local runs unless told (the definition's are a minute). */
-const WAIT_STATES = ['WaitForLease'] as const;
-const LOCAL_WAIT_MS = 200;
-
 interface Record_ {
   provider: Provider;
   definition: Record<string, unknown>;
   events: Event[];
   context: Record<string, unknown>;
-}
-
-/** What Lambda hands a handler, as far as the logger reads it. */
-function lambdaContext(provider: Provider, step: Step): LambdaContext {
-  const arn = localFunctionArn(provider, step);
-  return {
-    awsRequestId: randomUUID(),
-    functionName: arn.split(':').at(-1)!,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: arn,
-    memoryLimitInMB: '512',
-  } as LambdaContext;
 }
 
 export class LocalRunner {
@@ -359,8 +305,7 @@ export class LocalRunner {
     const onProgress = opts.onProgress ?? this.defaults.onProgress;
     const handlers: Record<string, TaskFn> = {};
     let stopped = false;
-    for (const [state, factory] of Object.entries(TASK_STATES) as [keyof typeof TASK_STATES, unknown][]) {
-      const step = STEP_OF[state];
+    for (const [state, { step, factory }] of Object.entries(TASK_STATES)) {
       // As in Lambda: one invocation at a time per logger, so each gets a child with its own
       // context (the Map's batches run at once here, in one process).
       const real: TaskFn = async (ev) => {
