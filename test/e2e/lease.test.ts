@@ -121,8 +121,20 @@ describe('a redrive of a superseded execution', () => {
 describe('scheduled starts', () => {
   it('two of one provider started together: one runs, the other skips with a SUCCEEDED {"skipped"} output; no FAILED execution', async () => {
     local = await startLocal({ config: testConfig(['github']), fixtures: { github: small }, latencyMs: 2 });
-    const a = local.runner.start('github', { name: 'sched-a', input: SCHEDULED });
-    const b = local.runner.start('github', { name: 'sched-b', input: SCHEDULED });
+    // The one that takes the lease goes on only once both have decided (however slow the machine).
+    let decided = 0;
+    let bothDecided!: () => void;
+    const both = new Promise<void>((r) => {
+      bothDecided = r;
+    });
+    const wrapTask = (state: string, real: (i: unknown) => Promise<unknown>) => async (ev: unknown) => {
+      if (state === 'ResolveSecret') await both;
+      const out = await real(ev);
+      if (state === 'CheckConcurrency' && ++decided === 2) bothDecided();
+      return out;
+    };
+    const a = local.runner.start('github', { name: 'sched-a', input: SCHEDULED, wrapTask });
+    const b = local.runner.start('github', { name: 'sched-b', input: SCHEDULED, wrapTask });
     const runs = await Promise.all([a.done, b.done]);
     expect(runs.map((r) => r.execution.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
     const ran = runs.filter((r) => (r.output as RunSummary).outcome === 'applied');
@@ -144,9 +156,21 @@ describe('scheduled starts', () => {
 
   it('a manual start of the same provider meanwhile says who holds the lease (ConcurrentRunError)', async () => {
     local = await startLocal({ config: testConfig(['github']), fixtures: { github: small }, latencyMs: 5 });
-    const first = local.runner.start('github', { name: 'first', input: SCHEDULED });
+    let release!: () => void;
+    const hold = new Promise<void>((r) => {
+      release = r;
+    });
+    const first = local.runner.start('github', {
+      name: 'first',
+      input: SCHEDULED,
+      wrapTask: (state, real) => async (ev) => {
+        if (state === 'Report') await hold;
+        return real(ev);
+      },
+    });
     while (!local.env.emulator.counts().ListUsers.received) await new Promise((r) => setTimeout(r, 10));
     const manual = await local.runner.run('github', { name: 'by-hand' });
+    release();
     expect(manual.execution.error).toBe('ConcurrentRunError');
     expect(manual.execution.cause).toMatch(
       /execution first of github \(started .*\) holds the Identity Store's lease/,

@@ -85,12 +85,23 @@ describe('status of a skipped run', () => {
       latencyMs: 20,
     });
     try {
-      const first = local.runner.start('github', { name: 'first' });
+      let release!: () => void;
+      const hold = new Promise<void>((r) => {
+        release = r;
+      });
+      const first = local.runner.start('github', {
+        name: 'first',
+        wrapTask: (state, real) => async (ev) => {
+          if (state === 'Report') await hold;
+          return real(ev);
+        },
+      });
       while (!local.env.emulator.counts().ListUsers.received) await new Promise((r) => setTimeout(r, 10));
       const skipped = await local.runner.run('github', {
         name: 'tick',
         input: { trigger: { kind: 'schedule' } },
       });
+      release();
       expect(skipped.output).toMatchObject({ skipped: { reason: 'running' } });
       await first.done;
       const io = capture();
