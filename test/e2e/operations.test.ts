@@ -114,7 +114,8 @@ describe('failures an operator deals with', () => {
   it('a second run while one is running stops with ConcurrentRunError before reading anything', async () => {
     local = await startLocal({ config: testConfig(['github']), fixtures: { github: small }, latencyMs: 5 });
     const first = local.runner.start('github', { name: 'first' });
-    await new Promise((res) => setTimeout(res, 50));
+    // Once it reads, it holds the Identity Store's lease.
+    while (!local.env.emulator.counts().ListUsers.received) await new Promise((res) => setTimeout(res, 5));
     const second = await local.runner.run('github', { name: 'second' });
     expect(second.execution.status).toBe('FAILED');
     expect(second.execution.error).toBe('ConcurrentRunError');
@@ -129,7 +130,7 @@ describe('failures an operator deals with', () => {
   it('an execution stopped through the Step Functions API ends ABORTED; its lease lapses at expiry, and then new runs go ahead', async () => {
     local = await startLocal({ config: testConfig(['github']), fixtures: { github: small }, latencyMs: 20 });
     const running = local.runner.start('github', { name: 'to-stop' });
-    await new Promise((res) => setTimeout(res, 100));
+    while (!local.env.emulator.counts().ListUsers.received) await new Promise((res) => setTimeout(res, 5));
     const sfn = new SFNClient({ endpoint: local.env.aws.endpoint, region: 'eu-west-2' });
     try {
       await sfn.send(new StopExecutionCommand({ executionArn: running.execution.executionArn }));
