@@ -1,7 +1,8 @@
 /**
  * Local stand-ins for the AWS calls the handlers and the CLI make besides the Identity Store:
- * Secrets Manager (AWS JSON 1.1, `secretsmanager.<Op>`) and Step Functions (AWS JSON 1.0,
- * `AWSStepFunctions.<Op>`), on one HTTP server, for the real SDK clients to talk to.
+ * Secrets Manager (AWS JSON 1.1, `secretsmanager.<Op>`), Step Functions (AWS JSON 1.0,
+ * `AWSStepFunctions.<Op>`) and SNS Publish (the AWS query protocol: a form post answered in XML,
+ * for the alert function), on one HTTP server, for the real SDK clients to talk to.
  *
  * Step Functions executions are not run here: the local runner runs them and records them in this
  * registry (status, input, output, error, history); the API answers from the registry and hands
@@ -82,6 +83,8 @@ export class LocalAws {
     { name: string; arn: string; definition: string; creationDate: Date }
   >();
   readonly calls: Record<string, number> = {};
+  /** Every SNS message published (`sns.Publish`), oldest first. */
+  readonly published: { topicArn: string; subject?: string; message: string }[] = [];
   private readonly faults = new Map<string, { left: number; type: string }>();
   private server?: LocalServer;
   constructor(private readonly opts: LocalAwsOptions = {}) {}
@@ -140,7 +143,49 @@ export class LocalAws {
     return arn;
   }
 
+  /** SNS's query protocol: `Action=Publish&TopicArn=...&Message=...`, answered in XML. */
+  private sns(res: ServerResponse, form: URLSearchParams): void {
+    const action = form.get('Action') ?? '';
+    const target = `sns.${action}`;
+    this.calls[target] = (this.calls[target] ?? 0) + 1;
+    const xml = (status: number, text: string) => {
+      res.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': randomUUID() });
+      res.end(text);
+    };
+    const fault = this.faults.get(target);
+    if (fault && fault.left > 0) {
+      fault.left--;
+      const status = fault.type === 'Throttling' || fault.type === 'ThrottlingException' ? 400 : 500;
+      xml(
+        status,
+        `<ErrorResponse><Error><Type>${status === 400 ? 'Sender' : 'Receiver'}</Type><Code>${fault.type}</Code><Message>${fault.type} (injected fault on ${target})</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+      );
+      return;
+    }
+    if (action !== 'Publish' || !form.get('TopicArn') || !form.get('Message')) {
+      xml(
+        400,
+        `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidParameter</Code><Message>only Publish with TopicArn and Message is implemented locally</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+      );
+      return;
+    }
+    const subject = form.get('Subject');
+    this.published.push({
+      topicArn: form.get('TopicArn')!,
+      ...(subject ? { subject } : {}),
+      message: form.get('Message')!,
+    });
+    xml(
+      200,
+      `<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>${randomUUID()}</MessageId></PublishResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></PublishResponse>`,
+    );
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+    if (String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+      this.sns(res, new URLSearchParams(body.toString('utf8')));
+      return;
+    }
     const target = String(req.headers['x-amz-target'] ?? '');
     const [service, op = ''] = target.split('.');
     this.calls[target] = (this.calls[target] ?? 0) + 1;

@@ -8,28 +8,25 @@
  * with the input that state received, and a Map re-runs only the iterations that did not succeed.
  */
 import { randomBytes } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { IdentitystoreClient } from '@aws-sdk/client-identitystore';
 import { StateMachine } from 'aws-local-stepfunctions';
+import { LEASE_TIMINGS, type LeaseTimings } from '../lambdas/core/lease';
 import type { Provider } from '../lambdas/core/model';
 import { ownershipRules } from '../lambdas/core/ownership';
-import { makeApplyBatch } from '../lambdas/handlers/apply-batch';
-import { makeCheckConcurrency } from '../lambdas/handlers/check-concurrency';
-import { makeComputePlan } from '../lambdas/handlers/compute-plan';
-import { makeFetchSource } from '../lambdas/handlers/fetch-source';
-import { makeFetchTarget } from '../lambdas/handlers/fetch-target';
-import { makeReport } from '../lambdas/handlers/report';
-import { makeResolveSecret } from '../lambdas/handlers/resolve-secret';
 import { makeIdentityStoreClient } from '../lambdas/identitystore/client';
 import { DirBlobStore } from '../lambdas/runtime/blobs';
-import { type Deps, withTransientErrors } from '../lambdas/runtime/deps';
+import { type Deps, wrapStep } from '../lambdas/runtime/deps';
+import { LeaseStore } from '../lambdas/runtime/lease';
 import { CapturingLogger, CapturingMetrics, METRICS_NAMESPACE, SERVICE } from '../lambdas/runtime/powertools';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalExecution } from './aws';
 import { localDefinition, startingAt, stateMachineName } from './definition';
 import type { LocalEnvironment } from './environment';
 import { payloadStats, toHistory } from './history';
 import { type ApplyProgress, ApplyTracker } from './progress';
+import { LOCAL_WAIT_MS, lambdaContext, TASK_STATES, WAIT_STATES } from './tasks';
 
 // aws-local-stepfunctions uses Promise.withResolvers (Node 22+).
 const P = Promise as unknown as { withResolvers?: unknown };
@@ -46,6 +43,8 @@ P.withResolvers ??= <T>() => {
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 // Local tooling runs on Node 20; the Lambdas run on nodejs22.x.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// As Lambda sets it for on-demand functions: the loggers then report cold starts (see `warm`).
+process.env.AWS_LAMBDA_INITIALIZATION_TYPE ??= 'on-demand';
 
 type Event = Record<string, unknown> & { type: string; timestamp: number };
 type TaskFn = (input: unknown) => Promise<unknown>;
@@ -84,20 +83,9 @@ export interface RunOptions {
   wrapTask?: (state: string, real: TaskFn) => TaskFn;
   /** The handlers' clock (tests move it forward to expire a plan). */
   now?: () => Date;
+  /** The Step Functions start time of the execution (tests start one "earlier"); default: now. */
+  startDate?: Date;
 }
-
-const TASK_STATES = {
-  CheckConcurrency: makeCheckConcurrency,
-  ResolveSecret: makeResolveSecret,
-  FetchSource: makeFetchSource,
-  FetchTarget: makeFetchTarget,
-  ComputePlan: makeComputePlan,
-  ApplyRenamesBatch: makeApplyBatch,
-  ApplyCreatesBatch: makeApplyBatch,
-  ApplyMembershipsBatch: makeApplyBatch,
-  ApplyDeletesBatch: makeApplyBatch,
-  Report: makeReport,
-} as const;
 
 interface Record_ {
   provider: Provider;
@@ -110,7 +98,10 @@ export class LocalRunner {
   private readonly clients: {
     secrets: SecretsManagerClient;
     sfn: SFNClient;
+    dynamo: DynamoDBClient;
   };
+  /** Per provider and step: whether its local "Lambda container" has been invoked (cold starts). */
+  private readonly warm = new Set<string>();
   private readonly records = new Map<string, Record_>();
   readonly logs: string[] = [];
   readonly metrics: unknown[] = [];
@@ -123,6 +114,10 @@ export class LocalRunner {
       identityStoreRetry?: { maxAttempts: number; baseMs: number; maxMs: number };
       /** FetchTarget's time for starting membership reads per invocation (tests force hand-overs). */
       targetReadBudgetMs?: number;
+      /** The lease's timings (lambdas/core/lease.ts); tests shorten them. */
+      lease?: Partial<LeaseTimings>;
+      /** How long the Wait states pause locally (default LOCAL_WAIT_MS). */
+      waitMs?: number;
     } = {},
   ) {
     const endpoint = env.aws.endpoint;
@@ -130,6 +125,7 @@ export class LocalRunner {
     this.clients = {
       secrets: new SecretsManagerClient({ endpoint, region: LOCAL_REGION, credentials }),
       sfn: new SFNClient({ endpoint, region: LOCAL_REGION, credentials }),
+      dynamo: new DynamoDBClient({ endpoint: env.dynamo.endpoint, region: LOCAL_REGION, credentials }),
     };
     for (const p of env.providers) {
       env.aws.registerStateMachine(
@@ -200,6 +196,10 @@ export class LocalRunner {
       },
       secrets: this.clients.secrets,
       sfn: this.clients.sfn,
+      lease: new LeaseStore(this.clients.dynamo, this.env.dynamo.table, config.identityStoreId, now, {
+        ...LEASE_TIMINGS,
+        ...this.defaults.lease,
+      }),
       now,
       ...(this.defaults.targetReadBudgetMs === undefined
         ? {}
@@ -227,7 +227,7 @@ export class LocalRunner {
       stateMachineArn,
       name,
       status: 'RUNNING',
-      startDate: new Date(),
+      startDate: opts.startDate ?? new Date(),
       input: JSON.stringify(input),
       redriveCount: 0,
       history: [],
@@ -319,19 +319,43 @@ export class LocalRunner {
       ? setInterval(reportApply, opts.progressMs ?? this.defaults.progressMs ?? 2000)
       : undefined;
     const handlers: Record<string, TaskFn> = {};
-    for (const [state, factory] of Object.entries(TASK_STATES)) {
-      const real: TaskFn = withTransientErrors(state, (factory as (d: Deps) => TaskFn)(deps));
+    let stopped = false;
+    for (const [state, { step, factory }] of Object.entries(TASK_STATES)) {
+      // As in Lambda: one invocation at a time per logger, so each gets a child with its own
+      // context (the Map's batches run at once here, in one process).
+      const real: TaskFn = async (ev) => {
+        const log = deps.log.createChild() as CapturingLogger;
+        const container = `${record.provider}/${step}`;
+        if (this.warm.has(container)) log.warm();
+        this.warm.add(container);
+        const d: Deps = { ...deps, log };
+        return wrapStep(
+          step,
+          d,
+          (factory as (d: Deps) => TaskFn)(d),
+        )(ev, lambdaContext(record.provider, step));
+      };
       const fn = opts.wrapTask ? opts.wrapTask(state, real) : real;
       // A redriven Map does not invoke the iterations that succeeded before.
       const skip = (ev: unknown) =>
         state.startsWith('Apply') && skipIterations.has((ev as { index?: number }).index ?? -1);
-      handlers[state] = async (ev) => (skip(ev) ? { skipped: true } : fn(ev));
+      handlers[state] = async (ev) => {
+        if (skip(ev)) return { skipped: true };
+        // As in AWS, a failed execution invokes nothing more: aws-local-stepfunctions goes on
+        // starting a failed Map's queued iterations (its concurrency limiter keeps them). The
+        // failure settles in microtasks, so by the next macrotask `stopped` says so.
+        await new Promise((r) => setImmediate(r));
+        if (stopped) throw new Error(`${execution.name} has stopped: ${state} is not invoked`);
+        return fn(ev);
+      };
     }
     const retryPause = opts.retryPauseMs ?? this.defaults.retryPauseMs ?? 200;
     const retryIntervalOverrides = Object.fromEntries(Object.keys(TASK_STATES).map((s) => [s, retryPause]));
+    const waitMs = this.defaults.waitMs ?? LOCAL_WAIT_MS;
+    const waitTimeOverrides = Object.fromEntries(WAIT_STATES.map((s) => [s, waitMs]));
     const sm = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
     const run = sm.run(input as never, {
-      overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides },
+      overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides, waitTimeOverrides },
       context: record.context as never,
     });
     const events: Event[] = [];
@@ -385,6 +409,7 @@ export class LocalRunner {
       execution.status = aborted ? 'ABORTED' : 'FAILED';
       execution.error = cause?.name ?? (err as Error).name;
       execution.cause = cause?.message ?? (err as Error).message;
+      stopped = true;
     }
     await consume;
     if (ticker) clearInterval(ticker);
@@ -408,5 +433,6 @@ export class LocalRunner {
   close(): void {
     this.clients.secrets.destroy();
     this.clients.sfn.destroy();
+    this.clients.dynamo.destroy();
   }
 }

@@ -152,6 +152,13 @@ export async function follow(
 export function outcomeLines(r: FollowResult, provider: string): string[] {
   const x = r.execution;
   const took = duration(x.redriveDate ?? x.startDate, x.stopDate);
+  const skipped = (r.summary as { skipped?: { message?: string } } | undefined)?.skipped;
+  if (x.status === 'SUCCEEDED' && skipped) {
+    return [
+      `${provider} run ${x.name}: skipped: ${skipped.message ?? ''}`,
+      `  SUCCEEDED in ${took} (nothing read or changed)`,
+    ];
+  }
   if (x.status === 'SUCCEEDED' && r.summary) {
     return [...summaryLines(r.summary), `  SUCCEEDED in ${took}`];
   }

@@ -195,6 +195,10 @@ const WHAT_TO_DO: Record<NamedErrorName, string> = {
     'check the plan (scim-sync plan <provider>); if the deletions are right, start with --allow-mass-deletion',
   PlanExpiredError: 'the plan is too old to apply: start a new run',
   ConcurrentRunError: 'another run was in progress: nothing to do (check it with scim-sync status)',
+  LeaseLostError:
+    'another run holds the Identity Store: re-drive this one after it has ended (scim-sync status)',
+  PlanSupersededError:
+    'a newer run of this provider has applied since: start a new run instead of re-driving',
   BatchIncompleteError: 're-drive it once the Identity Store is healthy: scim-sync redrive <execution-arn>',
   SyncIncompleteError: 'read the failures in the summary, fix their cause, then start a new run',
   TransientServiceError:
