@@ -87,34 +87,52 @@ export function buildProgram(io: Io, hooks: CliHooks, setCode: (code: number) =>
 
   program
     .command('sync')
-    .summary('run the real state machine on this machine, against local stand-ins')
+    .summary('run the real state machine on this machine: against local stand-ins, or live')
     .description(
-      'One run of statemachines/sync.asl.json locally: the real handlers and SDK clients against an Identity Store emulator and a fake GitHub or Entra ID (demo fixtures unless given).',
+      'One run of statemachines/sync.asl.json on this machine, with the real handlers and SDK clients.\n' +
+        '--local: against an Identity Store emulator and a fake GitHub or Entra ID (demo fixtures unless given); applies unless --dry-run.\n' +
+        '--live:  against the real GitHub organisation or Entra tenant and the real Identity Store (the configuration, the\n' +
+        '         usual AWS credentials, the secret from Secrets Manager or --secret-file); a dry run unless --apply.',
     )
     .addArgument(provider(true))
-    .option('--local', 'run locally (the only mode of this command)')
+    .option('--local', 'against local stand-ins')
+    .option('--live', 'against the real services, without deploying (a dry run unless --apply)')
     .option('--config <file>', 'configuration (the scimSync object, or a cdk.json); default: cdk.json')
-    .option('--fixture <file>', "the provider's data: a GitHub organisation or Entra ID tenant fixture")
-    .option('--seed <file>', 'what the Identity Store holds before the run')
-    .option('--dry-run', 'plan and report, change nothing')
+    .option(
+      '--fixture <file>',
+      "--local: the provider's data, a GitHub organisation or Entra ID tenant fixture",
+    )
+    .option('--seed <file>', '--local: what the Identity Store holds before the run')
+    .option('--dry-run', 'plan and report, change nothing (what --live does unless --apply)')
+    .option('--apply', '--live: apply the plan to the real Identity Store')
     .option('--allow-mass-deletion', 'go ahead even if the deletion guard trips')
-    .option('--input <json>', 'the execution input as JSON, e.g. {"dryRun": true}')
+    .option('--input <json>', '--local: the execution input as JSON, e.g. {"dryRun": true}')
+    .option('--region <region>', "--live: the Identity Store's region (default: the configuration's region)")
+    .option('--profile <name>', '--live: AWS profile (default: AWS_PROFILE, or the usual credential chain)')
+    .option(
+      '--secret-file <file>',
+      '--live: the provider secret (its JSON) from this file instead of Secrets Manager; never printed',
+    )
+    .option(
+      '--bucket <name>',
+      '--live: keep run data and the report in this S3 bucket instead of .scim-sync/',
+    )
     .option('--json', 'print only the run report, as JSON (same as --output json)')
     .addOption(new Option('--output <format>', 'output format').choices(['text', 'json']).default('text'))
-    .option('--state-out <file>', 'write the Identity Store after the run to this file')
+    .option('--state-out <file>', '--local: write the Identity Store after the run to this file')
     .option(
       '--rps <n>',
-      "the emulator's request limit; the sync paces as deployed (identityStoreRps, at most this)",
+      "--local: the emulator's request limit; the sync paces as deployed (identityStoreRps, at most this)",
       numberArg('a positive number', (n) => n > 0),
     )
     .option(
       '--latency-ms <ms>',
-      'added latency of every emulator call',
+      '--local: added latency of every emulator call',
       numberArg('a number of milliseconds'),
     )
     .option(
       '--fault-rate <x>',
-      'share of emulator calls that are throttled (0 to 1)',
+      '--local: share of emulator calls that are throttled (0 to 1)',
       numberArg('a number from 0 to 1', (n) => n >= 0 && n <= 1),
     )
     .option('--blob-dir <dir>', 'where plans, results and reports go (default .scim-sync/blobs)')
@@ -125,27 +143,37 @@ export function buildProgram(io: Io, hooks: CliHooks, setCode: (code: number) =>
         'scim-sync sync entra --local --json > report.json',
         'scim-sync sync github --local --seed store.json --fixture org.json --state-out after.json',
         'scim-sync sync entra --local --rps 20 --latency-ms 30 --fault-rate 0.2',
+        'scim-sync sync github --live --profile sso-admin                 # what it would change, for real',
+        'scim-sync sync entra --live --secret-file entra-secret.json      # the secret from a file, not AWS',
+        'scim-sync sync github --live --apply                             # apply it, guarded and paced as deployed',
       ]),
     )
     .action(async (p: Provider, o: Record<string, unknown>) => {
       const { syncCommand } = require('./sync') as typeof import('./sync');
+      const str = (k: string) => (o[k] !== undefined ? { [k]: String(o[k]) } : {});
       setCode(
         await syncCommand(
           p,
           {
             local: Boolean(o.local),
-            ...(o.config ? { config: String(o.config) } : {}),
-            ...(o.fixture ? { fixture: String(o.fixture) } : {}),
-            ...(o.seed ? { seed: String(o.seed) } : {}),
+            live: Boolean(o.live),
+            ...str('config'),
+            ...str('fixture'),
+            ...str('seed'),
             dryRun: Boolean(o.dryRun),
+            apply: Boolean(o.apply),
             allowMassDeletion: Boolean(o.allowMassDeletion),
-            ...(o.input !== undefined ? { input: String(o.input) } : {}),
+            ...str('input'),
             json: Boolean(o.json) || o.output === 'json',
-            ...(o.stateOut ? { stateOut: String(o.stateOut) } : {}),
+            ...str('stateOut'),
             ...(o.rps !== undefined ? { rps: o.rps as number } : {}),
             ...(o.latencyMs !== undefined ? { latencyMs: o.latencyMs as number } : {}),
             ...(o.faultRate !== undefined ? { faultRate: o.faultRate as number } : {}),
-            ...(o.blobDir ? { blobDir: String(o.blobDir) } : {}),
+            ...str('blobDir'),
+            ...str('region'),
+            ...str('profile'),
+            ...str('secretFile'),
+            ...str('bucket'),
           },
           io,
         ),

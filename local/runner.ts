@@ -1,8 +1,13 @@
 /**
  * Runs statemachines/sync.asl.json on this machine with aws-local-stepfunctions, each Task state
- * mapped to the real handler (with real SDK clients pointed at the local stand-ins), and records
- * every execution in the local Step Functions stand-in (status, output, history) so that the
- * handlers' ListExecutions, the CLI and redrives see it as they would in AWS.
+ * mapped to the real handler with real SDK clients, and records every execution in the local Step
+ * Functions stand-in (status, output, history) so that the handlers' ListExecutions, the CLI and
+ * redrives see it as they would in AWS.
+ *
+ * Where the clients point is the environment's business, not the runner's: a LocalEnvironment
+ * (local/environment.ts) points them at the stand-ins; a LiveEnvironment (local/live.ts) builds
+ * them the usual way (credential chain, region, AWS_ENDPOINT_URL_* variables), so live runs read
+ * and write the real services through the same code.
  *
  * Redrive is emulated as Step Functions does it: the execution restarts at the state that failed,
  * with the input that state received, and a Map re-runs only the iterations that did not succeed.
@@ -22,10 +27,11 @@ import { makeFetchTarget } from '../lambdas/handlers/fetch-target';
 import { makeReport } from '../lambdas/handlers/report';
 import { makeResolveSecret } from '../lambdas/handlers/resolve-secret';
 import { makeIdentityStoreClient } from '../lambdas/identitystore/client';
-import { DirBlobStore } from '../lambdas/runtime/blobs';
+import type { Config } from '../lambdas/core/config';
+import { type BlobStore, DirBlobStore } from '../lambdas/runtime/blobs';
 import { type Deps, withTransientErrors } from '../lambdas/runtime/deps';
 import { CapturingLogger, CapturingMetrics, METRICS_NAMESPACE, SERVICE } from '../lambdas/runtime/powertools';
-import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalExecution } from './aws';
+import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalAws, type LocalExecution } from './aws';
 import { localDefinition, startingAt, stateMachineName } from './definition';
 import type { LocalEnvironment } from './environment';
 import { payloadStats, toHistory } from './history';
@@ -43,7 +49,7 @@ P.withResolvers ??= <T>() => {
   return { promise, resolve, reject };
 };
 
-const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 // Local tooling runs on Node 20; the Lambdas run on nodejs22.x.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -75,8 +81,11 @@ export interface LocalRunResult {
 export interface RunOptions {
   input?: unknown;
   name?: string;
-  /** Pause of every ASL Retry in local runs (the definition's own intervals are seconds to minutes). */
-  retryPauseMs?: number;
+  /**
+   * Pause of every ASL Retry (default 200 ms: the definition's own intervals are seconds to
+   * minutes); null keeps the definition's intervals, as deployed (live runs).
+   */
+  retryPauseMs?: number | null;
   onProgress?: (e: ProgressEvent) => void;
   /** How often 'apply' progress is reported while batches apply (default 2,000 ms). */
   progressMs?: number;
@@ -99,6 +108,67 @@ const TASK_STATES = {
   Report: makeReport,
 } as const;
 
+/**
+ * The AWS clients the handlers get (their Deps) and the provider-read tunables: all that differs
+ * between a run against the stand-ins and a live run. (The Identity Store lease of the deployed
+ * handlers belongs here too: see docs/architecture.md#live-runs.)
+ */
+export interface HandlerServices {
+  secrets: SecretsManagerClient;
+  /** The runner's own Step Functions (CheckConcurrency lists this machine's executions there). */
+  sfn: SFNClient;
+  /** One Identity Store client per invocation, paced to `rps` (as one Lambda's). */
+  identityStore(rps: number): IdentitystoreClient;
+  /** Provider-read tunables (Deps.sourceOptions); undefined: the providers' production defaults. */
+  sourceOptions?(provider: Provider): Record<string, unknown> | undefined;
+  close(): void;
+}
+
+/** What a runner needs from its environment: the configuration, the local Step Functions and the clients. */
+export interface RunnerEnvironment {
+  config: Config;
+  providers: Provider[];
+  aws: LocalAws;
+  services: HandlerServices;
+}
+
+export interface RunnerDefaults
+  extends Pick<RunOptions, 'retryPauseMs' | 'onProgress' | 'now' | 'progressMs'> {
+  /** The Identity Store client's retries against the stand-ins (tests shorten them). */
+  identityStoreRetry?: { maxAttempts: number; baseMs: number; maxMs: number };
+  /** FetchTarget's time for starting membership reads per invocation (tests force hand-overs). */
+  targetReadBudgetMs?: number;
+}
+
+/** The handlers' clients pointed at a LocalEnvironment's stand-ins, with local runs' short waits. */
+export function standInServices(env: LocalEnvironment, defaults: RunnerDefaults = {}): HandlerServices {
+  const endpoint = env.aws.endpoint;
+  const credentials = LOCAL_CREDENTIALS;
+  const secrets = new SecretsManagerClient({ endpoint, region: LOCAL_REGION, credentials });
+  const sfn = new SFNClient({ endpoint, region: LOCAL_REGION, credentials });
+  return {
+    secrets,
+    sfn,
+    identityStore: (rps) =>
+      makeIdentityStoreClient({
+        endpoint: env.emulator.endpoint,
+        region: LOCAL_REGION,
+        credentials,
+        rps: env.unpaced ? 1000 : rps,
+        maxAttempts: defaults.identityStoreRetry?.maxAttempts ?? 8,
+        backoff: defaults.identityStoreRetry ?? { baseMs: 50, maxMs: 2000 },
+      }),
+    sourceOptions: (provider) =>
+      provider === 'github'
+        ? { retry: { retryBaseMs: 50, rateLimitUnitMs: 50, graphqlMinIntervalMs: 0 } }
+        : { retry: { baseDelayMs: 50, retryAfterUnitMs: 50 } },
+    close: () => {
+      secrets.destroy();
+      sfn.destroy();
+    },
+  };
+}
+
 interface Record_ {
   provider: Provider;
   definition: Record<string, unknown>;
@@ -107,30 +177,26 @@ interface Record_ {
 }
 
 export class LocalRunner {
-  private readonly clients: {
-    secrets: SecretsManagerClient;
-    sfn: SFNClient;
-  };
+  readonly env: RunnerEnvironment;
+  private readonly services: HandlerServices;
+  private readonly blobs: BlobStore;
   private readonly records = new Map<string, Record_>();
   readonly logs: string[] = [];
   readonly metrics: unknown[] = [];
 
+  /**
+   * `env`: a LocalEnvironment (its stand-ins; the runner makes and closes the clients) or any
+   * RunnerEnvironment with its own services (a live run's). `blobs`: a folder, or a blob store.
+   */
   constructor(
-    readonly env: LocalEnvironment,
-    readonly blobDir: string,
-    private readonly defaults: Pick<RunOptions, 'retryPauseMs' | 'onProgress' | 'now' | 'progressMs'> & {
-      /** The Identity Store client's retries (tests shorten them). */
-      identityStoreRetry?: { maxAttempts: number; baseMs: number; maxMs: number };
-      /** FetchTarget's time for starting membership reads per invocation (tests force hand-overs). */
-      targetReadBudgetMs?: number;
-    } = {},
+    env: LocalEnvironment | RunnerEnvironment,
+    readonly blobDir: string | BlobStore,
+    private readonly defaults: RunnerDefaults = {},
   ) {
-    const endpoint = env.aws.endpoint;
-    const credentials = LOCAL_CREDENTIALS;
-    this.clients = {
-      secrets: new SecretsManagerClient({ endpoint, region: LOCAL_REGION, credentials }),
-      sfn: new SFNClient({ endpoint, region: LOCAL_REGION, credentials }),
-    };
+    const services = 'services' in env ? env.services : standInServices(env, defaults);
+    this.env = { config: env.config, providers: env.providers, aws: env.aws, services };
+    this.services = services;
+    this.blobs = typeof blobDir === 'string' ? new DirBlobStore(blobDir) : blobDir;
     for (const p of env.providers) {
       env.aws.registerStateMachine(
         stateMachineName(p),
@@ -164,7 +230,7 @@ export class LocalRunner {
     now: () => Date,
     created: (client: IdentitystoreClient) => void,
   ): Deps {
-    const { config, emulator } = this.env;
+    const { config } = this.env;
     const sinkLog = (line: string) => {
       logs.push(line);
       this.logs.push(line);
@@ -173,6 +239,7 @@ export class LocalRunner {
       metrics.push(m);
       this.metrics.push(m);
     };
+    const sourceOptions = this.services.sourceOptions?.(provider);
     return {
       provider,
       config,
@@ -183,31 +250,21 @@ export class LocalRunner {
         serviceName: SERVICE,
         defaultDimensions: { provider },
       }),
-      blobs: new DirBlobStore(this.blobDir),
+      blobs: this.blobs,
       // One client per invocation: in AWS each concurrent Lambda has its own client and so its
       // own share of the request budget (the pace); here all run in one process.
       identityStore: (rps) => {
-        const c = makeIdentityStoreClient({
-          endpoint: emulator.endpoint,
-          region: LOCAL_REGION,
-          credentials: LOCAL_CREDENTIALS,
-          rps: this.env.unpaced ? 1000 : rps,
-          maxAttempts: this.defaults.identityStoreRetry?.maxAttempts ?? 8,
-          backoff: this.defaults.identityStoreRetry ?? { baseMs: 50, maxMs: 2000 },
-        });
+        const c = this.services.identityStore(rps);
         created(c);
         return c;
       },
-      secrets: this.clients.secrets,
-      sfn: this.clients.sfn,
+      secrets: this.services.secrets,
+      sfn: this.services.sfn,
       now,
       ...(this.defaults.targetReadBudgetMs === undefined
         ? {}
         : { targetReadBudgetMs: this.defaults.targetReadBudgetMs }),
-      sourceOptions:
-        provider === 'github'
-          ? { retry: { retryBaseMs: 50, rateLimitUnitMs: 50, graphqlMinIntervalMs: 0 } }
-          : { retry: { baseDelayMs: 50, retryAfterUnitMs: 50 } },
+      ...(sourceOptions ? { sourceOptions } : {}),
     };
   }
 
@@ -327,11 +384,18 @@ export class LocalRunner {
         state.startsWith('Apply') && skipIterations.has((ev as { index?: number }).index ?? -1);
       handlers[state] = async (ev) => (skip(ev) ? { skipped: true } : fn(ev));
     }
-    const retryPause = opts.retryPauseMs ?? this.defaults.retryPauseMs ?? 200;
-    const retryIntervalOverrides = Object.fromEntries(Object.keys(TASK_STATES).map((s) => [s, retryPause]));
+    const retryPause =
+      opts.retryPauseMs !== undefined ? opts.retryPauseMs : (this.defaults.retryPauseMs ?? 200);
+    const retryIntervalOverrides =
+      retryPause === null
+        ? undefined
+        : Object.fromEntries(Object.keys(TASK_STATES).map((s) => [s, retryPause]));
     const sm = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
     const run = sm.run(input as never, {
-      overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides },
+      overrides: {
+        taskResourceLocalHandlers: handlers as never,
+        ...(retryIntervalOverrides ? { retryIntervalOverrides } : {}),
+      },
       context: record.context as never,
     });
     const events: Event[] = [];
@@ -406,7 +470,6 @@ export class LocalRunner {
 
   /** Closes the SDK clients (the environment is closed by its owner). */
   close(): void {
-    this.clients.secrets.destroy();
-    this.clients.sfn.destroy();
+    this.services.close();
   }
 }

@@ -27,6 +27,8 @@ export interface IdentityStoreClientOptions {
   backoff?: { baseMs: number; maxMs: number };
   /** Static credentials (local stand-ins); default: the SDK's provider chain. */
   credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** A named AWS profile for the provider chain (live runs from the CLI, `--profile`). */
+  profile?: string;
 }
 
 /** The longest service-requested wait the pace honours (a bigger hint is taken as this). */
@@ -161,6 +163,7 @@ export function makeIdentityStoreClient(opts: IdentityStoreClientOptions = {}): 
     ...(opts.region ? { region: opts.region } : {}),
     ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
     ...(opts.credentials ? { credentials: opts.credentials } : {}),
+    ...(opts.profile ? { profile: opts.profile } : {}),
     maxAttempts,
     retryStrategy: backoffRetryStrategy(maxAttempts, baseMs, maxMs),
   });

@@ -82,7 +82,15 @@ describe('scim-sync, the command line', () => {
     ],
     [['start', 'github', '--output', 'yaml'], "argument 'yaml' is invalid. Allowed choices are text, json"],
     [['plan'], "error: missing required argument 'provider'"],
-    [['sync', 'github'], 'error: only --local runs are available here'],
+    [['sync', 'github'], 'error: say where: --local (stand-ins on this machine) or --live'],
+    [['sync', 'github', '--local', '--live'], 'error: --local or --live, not both'],
+    [
+      ['sync', 'github', '--live', '--fixture', 'org.json', '--rps', '5'],
+      'error: --fixture, --rps are for --local runs: a live run reads the real source and Identity Store',
+    ],
+    [['sync', 'entra', '--local', '--apply'], 'error: --apply is for --live runs'],
+    [['sync', 'github', '--live', '--apply', '--dry-run'], 'error: --apply or --dry-run, not both'],
+    [['sync', 'github', '--live', '--secret-file', 'nope.json'], 'error: --secret-file nope.json: no such file'],
     [[], 'Usage: scim-sync [options] [command]'],
   ])('%j is a usage error: exit 2, says what is wrong', async (argv, message) => {
     const r = await cli(argv);
