@@ -181,6 +181,63 @@ export function buildProgram(io: Io, hooks: CliHooks, setCode: (code: number) =>
     });
 
   program
+    .command('doctor')
+    .summary(
+      'check the set-up: configuration, secret, GitHub or Entra ID, Identity Store (✓ or ✗ with the fix)',
+    )
+    .description(
+      'A checklist of what a run needs, each ✓ or ✗ with what to fix: the configuration parses; the secret exists,\n' +
+        'has the right shape (no value is printed) and when it expires; GitHub: the token or App authenticates, has the\n' +
+        'scopes or permissions the reads need, reaches the organisation, is SAML-authorised, and the SAML identity\n' +
+        'provider is there when useSamlIdentity needs it; Entra ID: a token is issued, the Graph application permissions\n' +
+        'have admin consent, the prefixed groups are found; Identity Store: the id resolves, the reads are allowed\n' +
+        '(writes only with --write-probe). --live (default): the real services, as `sync --live` reaches them;\n' +
+        '--local: the stand-ins of a local run. Exits 1 when a check fails.',
+    )
+    .addArgument(provider(true))
+    .option('--live', 'check the real services (the default)')
+    .option('--local', 'check the local stand-ins instead')
+    .option('--config <file>', 'configuration (the scimSync object, or a cdk.json); default: cdk.json')
+    .option('--region <region>', "the Identity Store's region (default: the configuration's region)")
+    .option('--profile <name>', 'AWS profile (default: AWS_PROFILE, or the usual credential chain)')
+    .option('--secret-file <file>', 'check the provider secret in this file instead of Secrets Manager')
+    .option(
+      '--write-probe',
+      'also check Identity Store writes: creates and deletes one group named scim-sync-doctor-probe-<time>',
+    )
+    .option('--json', 'the checks as JSON (same as --output json)')
+    .addOption(new Option('--output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addHelpText(
+      'after',
+      examples([
+        'scim-sync doctor github',
+        'scim-sync doctor entra --profile sso-admin --write-probe',
+        'scim-sync doctor github --secret-file github-secret.json   # a token you hold, before storing it',
+        'scim-sync doctor entra --local',
+      ]),
+    )
+    .action(async (p: Provider, o: Record<string, unknown>) => {
+      const { doctorCommand } = require('./doctor') as typeof import('./doctor');
+      const str = (k: string) => (o[k] !== undefined ? { [k]: String(o[k]) } : {});
+      setCode(
+        await doctorCommand(
+          p,
+          {
+            live: Boolean(o.live),
+            local: Boolean(o.local),
+            ...str('config'),
+            ...str('region'),
+            ...str('profile'),
+            ...str('secretFile'),
+            writeProbe: Boolean(o.writeProbe),
+            json: Boolean(o.json) || o.output === 'json',
+          },
+          io,
+        ),
+      );
+    });
+
+  program
     .command('demo')
     .summary('what `npm start` runs: both providers synced locally, twice')
     .option('--quiet', 'no progress lines')

@@ -36,7 +36,18 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const COMMANDS = ['sync', 'demo', 'emulate', 'start', 'plan', 'status', 'redrive', 'report', 'local-aws'];
+const COMMANDS = [
+  'sync',
+  'doctor',
+  'demo',
+  'emulate',
+  'start',
+  'plan',
+  'status',
+  'redrive',
+  'report',
+  'local-aws',
+];
 
 describe('scim-sync, the command line', () => {
   it.each(COMMANDS)('%s --help exits 0 with its options and examples', async (command) => {
@@ -90,7 +101,21 @@ describe('scim-sync, the command line', () => {
     ],
     [['sync', 'entra', '--local', '--apply'], 'error: --apply is for --live runs'],
     [['sync', 'github', '--live', '--apply', '--dry-run'], 'error: --apply or --dry-run, not both'],
-    [['sync', 'github', '--live', '--secret-file', 'nope.json'], 'error: --secret-file nope.json: no such file'],
+    [
+      ['sync', 'github', '--live', '--secret-file', 'nope.json'],
+      'error: --secret-file nope.json: no such file',
+    ],
+    [['doctor'], "error: missing required argument 'provider'"],
+    [['doctor', 'gihub'], "error: command-argument value 'gihub' is invalid for argument 'provider'"],
+    [['doctor', 'github', '--live', '--local'], 'error: --live or --local, not both'],
+    [
+      ['doctor', 'entra', '--local', '--profile', 'p'],
+      'error: --region, --profile and --secret-file are for --live checks',
+    ],
+    [
+      ['doctor', 'github', '--write-prob'],
+      "error: unknown option '--write-prob'\n(Did you mean --write-probe?)",
+    ],
     [[], 'Usage: scim-sync [options] [command]'],
   ])('%j is a usage error: exit 2, says what is wrong', async (argv, message) => {
     const r = await cli(argv);
