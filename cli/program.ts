@@ -89,10 +89,9 @@ export function buildProgram(io: Io, hooks: CliHooks, setCode: (code: number) =>
     .command('sync')
     .summary('run the real state machine on this machine: against local stand-ins, or live')
     .description(
-      'One run of statemachines/sync.asl.json on this machine, with the real handlers and SDK clients.\n' +
-        '--local: against an Identity Store emulator and a fake GitHub or Entra ID (demo fixtures unless given); applies unless --dry-run.\n' +
-        '--live:  against the real GitHub organisation or Entra tenant and the real Identity Store (the configuration, the\n' +
-        '         usual AWS credentials, the secret from Secrets Manager or --secret-file); a dry run unless --apply.',
+      'One run of statemachines/sync.asl.json on this machine, with the real handlers and SDK clients.\n\n' +
+        '--local: against an Identity Store emulator and a fake GitHub or Entra ID (demo fixtures unless given); it applies unless --dry-run.\n\n' +
+        '--live: against the real GitHub organisation or Entra ID tenant and the real Identity Store, as the configuration names them, with the usual AWS credentials and the secret from Secrets Manager (or --secret-file); a dry run unless --apply. Run data and the report go under .scim-sync/ unless --bucket.',
     )
     .addArgument(provider(true))
     .option('--local', 'against local stand-ins')
@@ -186,13 +185,9 @@ export function buildProgram(io: Io, hooks: CliHooks, setCode: (code: number) =>
       'check the set-up: configuration, secret, GitHub or Entra ID, Identity Store (✓ or ✗ with the fix)',
     )
     .description(
-      'A checklist of what a run needs, each ✓ or ✗ with what to fix: the configuration parses; the secret exists,\n' +
-        'has the right shape (no value is printed) and when it expires; GitHub: the token or App authenticates, has the\n' +
-        'scopes or permissions the reads need, reaches the organisation, is SAML-authorised, and the SAML identity\n' +
-        'provider is there when useSamlIdentity needs it; Entra ID: a token is issued, the Graph application permissions\n' +
-        'have admin consent, the prefixed groups are found; Identity Store: the id resolves, the reads are allowed\n' +
-        '(writes only with --write-probe). --live (default): the real services, as `sync --live` reaches them;\n' +
-        '--local: the stand-ins of a local run. Exits 1 when a check fails.',
+      'A checklist of what a run needs, each ✓ or ✗ with what to fix.\n\n' +
+        'The configuration parses; the secret exists, has the right shape (no value is printed) and when it expires; GitHub: the token or App authenticates, has the scopes or permissions the reads need, reaches the organisation, is SAML-authorised, and the SAML identity provider is there when useSamlIdentity needs it; Entra ID: a token is issued, the Graph application permissions have admin consent, the prefixed groups are found; Identity Store: the id resolves and the reads are allowed (writes only with --write-probe).\n\n' +
+        '--live (the default): the real services, reached as `sync --live` reaches them. --local: the stand-ins of a local run. Exits 1 when a check fails.',
     )
     .addArgument(provider(true))
     .option('--live', 'check the real services (the default)')

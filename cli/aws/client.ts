@@ -228,7 +228,7 @@ export function explainAwsError(
     case 'CliError':
       return message;
     case 'CredentialsProviderError':
-      if (aws?.profile)
+      if (aws?.profile && /profile/i.test(message))
         return `AWS profile "${aws.profile}" was not found or has no credentials: check ~/.aws/config (\`aws configure list-profiles\`), or log in with \`aws sso login --profile ${aws.profile}\` (${message})`;
       return `no AWS credentials: set AWS_PROFILE (run \`aws sso login --profile <name>\` for an SSO profile) or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or pass --profile (${message})`;
     case 'ExpiredTokenException':

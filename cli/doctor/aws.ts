@@ -82,7 +82,14 @@ export async function secretChecks(
   };
   checks.push(ok(`${what} shape`, kinds[info.kind] ?? info.kind));
   if (provider === 'entra')
-    checks.push(expiryCheck(`${what} expiry`, info.expiresAt, now, 'client_secret_expires_at'));
+    checks.push(
+      expiryCheck(
+        `${what} expiry`,
+        info.expiresAt,
+        now,
+        'no expiry date recorded (add client_secret_expires_at to be warned before the client secret expires)',
+      ),
+    );
   return { checks, value, info };
 }
 
@@ -91,10 +98,10 @@ export function expiryCheck(
   name: string,
   expiresAt: string | undefined,
   now: Date,
-  recordedIn: string,
+  /** What to say when there is no expiry date. */
+  none: string,
 ): Check {
-  if (!expiresAt)
-    return ok(name, `no expiry date recorded (add ${recordedIn} to be warned before it expires)`);
+  if (!expiresAt) return ok(name, none);
   const days = Math.floor((Date.parse(expiresAt) - now.getTime()) / 86_400_000);
   const when = expiresAt.slice(0, 10);
   if (days < 0) return fail(name, `expired on ${when}`, 'rotate it (docs/runbook.md#rotating-secrets)');

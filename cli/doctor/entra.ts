@@ -111,7 +111,14 @@ export async function entraChecks(config: EntraConfig, secret: EntraSecret): Pro
     });
     groups = (await graph.list(`/groups${q}`, `groups starting with ${config.groupPrefix}`)) as typeof groups;
   } catch (err) {
-    checks.push(fail('Entra ID groups', (err as Error).message, CONSENT_FIX(['GroupMember.Read.All'])));
+    const consented = checks.every((c) => c.name !== 'Graph admin consent' || c.verdict !== 'fail');
+    checks.push(
+      fail(
+        'Entra ID groups',
+        (err as Error).message,
+        consented ? CONSENT_FIX(['GroupMember.Read.All']) : 'grant the admin consent above first',
+      ),
+    );
     return checks;
   }
   const names = groups.map((g) => g.displayName).sort();

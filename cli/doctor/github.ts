@@ -31,6 +31,9 @@ interface HttpError {
   errors?: { type?: string; message?: string; extensions?: { saml_failure?: boolean } }[];
 }
 
+/** Octokit reports a request that got no answer (DNS, refused, timeout) as a 500 without a response. */
+const answered = (e: HttpError) => e.status !== undefined && e.response !== undefined;
+
 const samlRefused = (e: HttpError) =>
   /SAML enforcement/i.test(e.message ?? '') || (e.errors ?? []).some((x) => x.extensions?.saml_failure);
 
@@ -99,7 +102,7 @@ export async function githubChecks(
         );
       else
         checks.push(
-          e.status
+          answered(e)
             ? fail(
                 'GitHub credential',
                 `GitHub answered ${e.status}: ${clean(e.message ?? '')}`,
@@ -197,7 +200,7 @@ export async function githubChecks(
       return checks;
     } else {
       checks.push(
-        e.status
+        answered(e)
           ? fail(
               'GitHub organisation',
               `GitHub answered ${e.status} for ${org}: ${clean(e.message ?? '')}`,

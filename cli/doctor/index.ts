@@ -136,7 +136,9 @@ export async function doctorCommand(p: Provider, o: DoctorOptions, io: Io = proc
         fail(
           'AWS credentials',
           explainAwsError(err, { region: aws.region, ...(o.profile ? { profile: o.profile } : {}) }),
-          'log in (`aws sso login`), or pass --profile',
+          secretText === undefined
+            ? 'log in, or pass --profile; with --secret-file FILE the provider checks run without AWS'
+            : 'log in, or pass --profile',
         ),
       );
     }

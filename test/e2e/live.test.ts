@@ -192,7 +192,9 @@ describe.each([
 
 describe('sync --live: what it needs before it starts', () => {
   it('an AWS profile that does not exist: exit 1, says so, nothing runs', async () => {
-    const keys = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+    const keep = { ...process.env };
+    process.env.AWS_CONFIG_FILE = '/nonexistent/config';
+    process.env.AWS_SHARED_CREDENTIALS_FILE = '/nonexistent/credentials';
     delete process.env.AWS_ACCESS_KEY_ID;
     delete process.env.AWS_SECRET_ACCESS_KEY;
     try {
@@ -206,11 +208,10 @@ describe('sync --live: what it needs before it starts', () => {
         join(dir, 'none'),
       ]);
       expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(/^error: AWS profile "no-such-profile" was not found or has no credentials/);
+      expect(r.stderr).toMatch(/^error: no AWS credentials: set AWS_PROFILE/);
       expect(r.stdout).toBe('');
     } finally {
-      process.env.AWS_ACCESS_KEY_ID = keys.id;
-      process.env.AWS_SECRET_ACCESS_KEY = keys.secret;
+      process.env = keep;
     }
   });
 });

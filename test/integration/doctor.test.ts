@@ -254,15 +254,16 @@ describe('scim-sync doctor github', () => {
   });
 
   it('an AWS profile that does not exist: ✗ AWS credentials, the AWS checks skipped', async () => {
-    const keys = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+    const keep = { ...process.env };
+    process.env.AWS_CONFIG_FILE = '/nonexistent/config';
+    process.env.AWS_SHARED_CREDENTIALS_FILE = '/nonexistent/credentials';
     delete process.env.AWS_ACCESS_KEY_ID;
     delete process.env.AWS_SECRET_ACCESS_KEY;
     const r = await doctor('--profile', 'no-such-profile').finally(() => {
-      process.env.AWS_ACCESS_KEY_ID = keys.id;
-      process.env.AWS_SECRET_ACCESS_KEY = keys.secret;
+      process.env = keep;
     });
     expect(r.code).toBe(1);
-    expect(check(r.stdout, 'AWS credentials')).toMatch(/✗ AWS profile "no-such-profile" was not found/);
+    expect(check(r.stdout, 'AWS credentials')).toMatch(/✗ no AWS credentials: set AWS_PROFILE/);
     expect(check(r.stdout, 'the other checks')).toMatch(/– they need AWS credentials/);
   });
 
