@@ -21,7 +21,7 @@ import { makeIdentityStoreClient } from '../lambdas/identitystore/client';
 import { type BlobStore, S3BlobStore } from '../lambdas/runtime/blobs';
 import { LOCAL_REGION, LocalAws } from './aws';
 import { inProcessHandler } from './in-process';
-import { LOCAL_CREDENTIALS, type HandlerServices, type RunnerEnvironment } from './runner';
+import { type HandlerServices, LOCAL_CREDENTIALS, type RunnerEnvironment } from './services';
 
 export interface LiveOptions {
   config: Config;

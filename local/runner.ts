@@ -13,8 +13,6 @@
  * with the input that state received, and a Map re-runs only the iterations that did not succeed.
  */
 import { randomBytes } from 'node:crypto';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SFNClient } from '@aws-sdk/client-sfn';
 import type { IdentitystoreClient } from '@aws-sdk/client-identitystore';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { Provider } from '../lambdas/core/model';
@@ -26,16 +24,23 @@ import { makeFetchSource } from '../lambdas/handlers/fetch-source';
 import { makeFetchTarget } from '../lambdas/handlers/fetch-target';
 import { makeReport } from '../lambdas/handlers/report';
 import { makeResolveSecret } from '../lambdas/handlers/resolve-secret';
-import { makeIdentityStoreClient } from '../lambdas/identitystore/client';
-import type { Config } from '../lambdas/core/config';
 import { type BlobStore, DirBlobStore } from '../lambdas/runtime/blobs';
 import { type Deps, withTransientErrors } from '../lambdas/runtime/deps';
 import { CapturingLogger, CapturingMetrics, METRICS_NAMESPACE, SERVICE } from '../lambdas/runtime/powertools';
-import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalAws, type LocalExecution } from './aws';
+import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalExecution } from './aws';
 import { localDefinition, startingAt, stateMachineName } from './definition';
 import type { LocalEnvironment } from './environment';
 import { payloadStats, toHistory } from './history';
 import { type ApplyProgress, ApplyTracker } from './progress';
+import {
+  type HandlerServices,
+  type RunnerDefaults,
+  type RunnerEnvironment,
+  standInServices,
+} from './services';
+
+export type { HandlerServices, RunnerDefaults, RunnerEnvironment } from './services';
+export { LOCAL_CREDENTIALS, standInServices } from './services';
 
 // aws-local-stepfunctions uses Promise.withResolvers (Node 22+).
 const P = Promise as unknown as { withResolvers?: unknown };
@@ -49,7 +54,6 @@ P.withResolvers ??= <T>() => {
   return { promise, resolve, reject };
 };
 
-export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 // Local tooling runs on Node 20; the Lambdas run on nodejs22.x.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -107,67 +111,6 @@ const TASK_STATES = {
   ApplyDeletesBatch: makeApplyBatch,
   Report: makeReport,
 } as const;
-
-/**
- * The AWS clients the handlers get (their Deps) and the provider-read tunables: all that differs
- * between a run against the stand-ins and a live run. (The Identity Store lease of the deployed
- * handlers belongs here too: see docs/architecture.md#live-runs.)
- */
-export interface HandlerServices {
-  secrets: SecretsManagerClient;
-  /** The runner's own Step Functions (CheckConcurrency lists this machine's executions there). */
-  sfn: SFNClient;
-  /** One Identity Store client per invocation, paced to `rps` (as one Lambda's). */
-  identityStore(rps: number): IdentitystoreClient;
-  /** Provider-read tunables (Deps.sourceOptions); undefined: the providers' production defaults. */
-  sourceOptions?(provider: Provider): Record<string, unknown> | undefined;
-  close(): void;
-}
-
-/** What a runner needs from its environment: the configuration, the local Step Functions and the clients. */
-export interface RunnerEnvironment {
-  config: Config;
-  providers: Provider[];
-  aws: LocalAws;
-  services: HandlerServices;
-}
-
-export interface RunnerDefaults
-  extends Pick<RunOptions, 'retryPauseMs' | 'onProgress' | 'now' | 'progressMs'> {
-  /** The Identity Store client's retries against the stand-ins (tests shorten them). */
-  identityStoreRetry?: { maxAttempts: number; baseMs: number; maxMs: number };
-  /** FetchTarget's time for starting membership reads per invocation (tests force hand-overs). */
-  targetReadBudgetMs?: number;
-}
-
-/** The handlers' clients pointed at a LocalEnvironment's stand-ins, with local runs' short waits. */
-export function standInServices(env: LocalEnvironment, defaults: RunnerDefaults = {}): HandlerServices {
-  const endpoint = env.aws.endpoint;
-  const credentials = LOCAL_CREDENTIALS;
-  const secrets = new SecretsManagerClient({ endpoint, region: LOCAL_REGION, credentials });
-  const sfn = new SFNClient({ endpoint, region: LOCAL_REGION, credentials });
-  return {
-    secrets,
-    sfn,
-    identityStore: (rps) =>
-      makeIdentityStoreClient({
-        endpoint: env.emulator.endpoint,
-        region: LOCAL_REGION,
-        credentials,
-        rps: env.unpaced ? 1000 : rps,
-        maxAttempts: defaults.identityStoreRetry?.maxAttempts ?? 8,
-        backoff: defaults.identityStoreRetry ?? { baseMs: 50, maxMs: 2000 },
-      }),
-    sourceOptions: (provider) =>
-      provider === 'github'
-        ? { retry: { retryBaseMs: 50, rateLimitUnitMs: 50, graphqlMinIntervalMs: 0 } }
-        : { retry: { baseDelayMs: 50, retryAfterUnitMs: 50 } },
-    close: () => {
-      secrets.destroy();
-      sfn.destroy();
-    },
-  };
-}
 
 interface Record_ {
   provider: Provider;
