@@ -20,7 +20,9 @@ import { LEASE_KEY_ATTRIBUTE } from '../lambdas/runtime/lease';
  */
 export const RUN_DATA_EXPIRY_DAYS = 15;
 export const ALERT_TOPIC_NAME = 'scim-sync-alerts';
-export const LEASE_TABLE_NAME = 'scim-sync-lease';
+import { LEASE_TABLE_NAME } from '../lambdas/core/lease';
+
+export { LEASE_TABLE_NAME };
 
 export interface SharedResourcesProps {
   alarmEmails: string[];

@@ -59,6 +59,10 @@ export interface LocalExecution {
 export const REDRIVE_WINDOW_DAYS = 14;
 export const MAX_HISTORY_EVENTS = 25_000;
 
+/** Client errors are 400s; the rest are the service's own failures. */
+const faultStatus = (type: string) =>
+  type === 'ThrottlingException' || type === 'AccessDeniedException' ? 400 : 500;
+
 class AwsError extends Error {
   constructor(
     readonly type: string,
@@ -114,7 +118,8 @@ export class LocalAws {
   /**
    * The next `count` calls of `target` (such as `secretsmanager.GetSecretValue` or
    * `AWSStepFunctions.ListExecutions`; Infinity: every call) fail with `type`: ThrottlingException
-   * answers 400, anything else (InternalServiceError, ServiceUnavailable...) 500.
+   * and AccessDeniedException (an IAM policy that does not allow the call) answer 400, anything else
+   * (InternalServiceError, ServiceUnavailable...) 500.
    */
   failNext(target: string, count: number, type = 'ThrottlingException'): void {
     if (count > 0) this.faults.set(target, { left: count, type });
@@ -186,7 +191,18 @@ export class LocalAws {
       this.sns(res, new URLSearchParams(body.toString('utf8')));
       return;
     }
-    const target = String(req.headers['x-amz-target'] ?? '');
+    const r = await this.respond(String(req.headers['x-amz-target'] ?? ''), body);
+    sendJson(res, r.status, r.body, r.headers);
+  }
+
+  /**
+   * One AWS JSON request (`X-Amz-Target`, body) to its answer. The HTTP server calls it, and so does
+   * an SDK client given `inProcessHandler(this)` (local/in-process.ts), which never opens a socket.
+   */
+  async respond(
+    target: string,
+    body: Buffer | string,
+  ): Promise<{ status: number; headers: Record<string, string>; body: unknown }> {
     const [service, op = ''] = target.split('.');
     this.calls[target] = (this.calls[target] ?? 0) + 1;
     const contentType =
@@ -195,24 +211,31 @@ export class LocalAws {
       const fault = this.faults.get(target);
       if (fault && fault.left > 0) {
         fault.left--;
-        const status = fault.type === 'ThrottlingException' ? 400 : 500;
-        throw new AwsError(fault.type, `${fault.type} (injected fault on ${target})`, status);
+        throw new AwsError(
+          fault.type,
+          `${fault.type} (injected fault on ${target})`,
+          faultStatus(fault.type),
+        );
       }
-      const input = body.length ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
+      const text = typeof body === 'string' ? body : body.toString('utf8');
+      const input = text.length ? (JSON.parse(text) as Record<string, unknown>) : {};
       let out: unknown;
       if (service === 'secretsmanager') out = this.secretsManager(op, input);
       else if (service === 'AWSStepFunctions') out = await this.stepFunctions(op, input);
       else throw new AwsError('UnknownOperationException', `unknown target ${target}`);
-      sendJson(res, 200, out, { 'content-type': contentType, 'x-amzn-requestid': randomUUID() });
+      return {
+        status: 200,
+        headers: { 'content-type': contentType, 'x-amzn-requestid': randomUUID() },
+        body: out,
+      };
     } catch (err) {
       const e =
         err instanceof AwsError ? err : new AwsError('InternalServerError', (err as Error).message, 500);
-      sendJson(
-        res,
-        e.status,
-        { __type: e.type, message: e.message },
-        { 'content-type': contentType, 'x-amzn-errortype': e.type },
-      );
+      return {
+        status: e.status,
+        headers: { 'content-type': contentType, 'x-amzn-errortype': e.type },
+        body: { __type: e.type, message: e.message },
+      };
     }
   }
 

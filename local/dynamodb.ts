@@ -11,10 +11,12 @@ import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { LEASE_TABLE_NAME } from '../lambdas/core/lease';
 import { LEASE_KEY_ATTRIBUTE } from '../lambdas/runtime/lease';
 import { listen, sendJson } from './http';
 
-export const LOCAL_LEASE_TABLE = 'scim-sync-lease';
+/** The same name as the deployed table. */
+export const LOCAL_LEASE_TABLE = LEASE_TABLE_NAME;
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 export interface LocalDynamo {

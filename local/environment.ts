@@ -126,6 +126,8 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
       const fixture = typeof f === 'string' ? loadGithubFixture(f) : (f as GithubFixture);
       const token = `ghp_local${randomBytes(18).toString('hex')}`;
       github = await startFakeGithub({ fixture, token });
+      // A classic token with the scope the configuration needs (tests and doctor flip it).
+      github.access.scopes = input.providers.github.useSamlIdentity ? ['admin:org'] : ['read:org'];
       closers.push(() => github!.close());
       input.providers.github = {
         ...input.providers.github,

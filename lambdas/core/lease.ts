@@ -16,6 +16,9 @@
  */
 import type { Provider } from './model';
 
+/** The deployed lease table's name (infra/shared.ts); live runs use the same table by default. */
+export const LEASE_TABLE_NAME = 'scim-sync-lease';
+
 export interface LeaseTimings {
   /** How long a lease lasts after each renewal. */
   ttlSeconds: number;

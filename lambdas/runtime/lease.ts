@@ -32,6 +32,7 @@ import { RunSchema } from '../handlers/contracts';
 import type { Deps } from './deps';
 
 export const LEASE_TABLE_ENV = 'SCIM_SYNC_LEASE_TABLE';
+export { LEASE_TABLE_NAME } from '../core/lease';
 export const LEASE_KEY_ATTRIBUTE = 'id';
 export const leaseKey = (identityStoreId: string) => `identitystore#${identityStoreId}`;
 
