@@ -51,7 +51,12 @@ export const makeCheckConcurrency =
       const decision = decideStart(await deps.lease.read(), run, deps.now().getTime(), deps.lease.timings);
       if (decision.kind === 'take') {
         if (!(await deps.lease.take(run))) continue;
-        deps.log.info('run started', { run });
+        deps.log.info('run started', {
+          run,
+          ...(input.trigger.kind === 'webhook'
+            ? { webhook: { event: input.trigger.event, delivery: input.trigger.delivery } }
+            : {}),
+        });
         return { run, lease: { status: 'acquired' } };
       }
       if (decision.kind === 'wait') {
