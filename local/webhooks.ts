@@ -248,3 +248,36 @@ export async function startLocalWebhooks(
     },
   };
 }
+
+export interface LeaverResult {
+  login: string;
+  /** The receiver's answer to the delivery. */
+  status: number;
+  /** From the delivery to the user gone from the Identity Store (with all their memberships). */
+  seconds: number;
+}
+
+/**
+ * Removes `login` from the fake GitHub organisation, which delivers the signed
+ * organization.member_removed, and waits until the Identity Store has no such user any more.
+ */
+export async function removeLeaver(
+  env: LocalEnvironment,
+  hooks: LocalWebhooks,
+  login: string,
+  timeoutMs = 120_000,
+): Promise<LeaverResult> {
+  const userName = `${login.toLowerCase()}${env.config.providers.github!.userNameSuffix}`;
+  const present = () => env.emulator.dump().users.some((u) => u.UserName.toLowerCase() === userName);
+  if (!present())
+    throw new Error(`${userName} is not in the Identity Store: pick a member of the organisation`);
+  const d = await hooks.github.removeFromOrg(login);
+  if (d.status !== 202) return { login, status: d.status, seconds: Number.NaN };
+  const until = Date.now() + timeoutMs;
+  while (present()) {
+    if (Date.now() > until)
+      throw new Error(`${userName} was still in the Identity Store ${timeoutMs / 1000} s after the event`);
+    await sleep(10);
+  }
+  return { login, status: d.status, seconds: (Date.now() - d.sentAt) / 1000 };
+}
