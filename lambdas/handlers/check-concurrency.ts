@@ -74,7 +74,8 @@ export const makeCheckConcurrency =
         };
       }
       if (decision.kind === 'skip') {
-        deps.log.info('run skipped', { reason: decision.reason, message: decision.message });
+        // `detail`, not `message`: powertools' own `message` key (the line's text) would hide it.
+        deps.log.info('run skipped', { reason: decision.reason, detail: decision.message });
         return {
           lease: { status: 'skipped' },
           output: {

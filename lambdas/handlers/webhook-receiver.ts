@@ -76,9 +76,10 @@ export const makeWebhookReceiver =
     try {
       secrets = await deps.secrets.get();
     } catch (err) {
+      // `reason`, not `message`: powertools' own `message` key (the line's text) would hide it.
       deps.log.error('webhook secret unavailable', {
         error: (err as Error).name,
-        message: (err as Error).message,
+        reason: (err as Error).message,
       });
       return answer(500, { error: 'the receiver cannot verify deliveries now; redeliver later' });
     }
