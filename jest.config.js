@@ -19,6 +19,10 @@ module.exports = {
     '^.+\\.(t|j|mj)sx?$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
   },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
+  // ESM only, with no CommonJS entry in its exports: jest (CommonJS) loads its Node build.
+  moduleNameMapper: {
+    '^@octokit/webhooks-methods$': '<rootDir>/node_modules/@octokit/webhooks-methods/dist-node/index.js',
+  },
   setupFiles: ['<rootDir>/test/setup-env.ts'],
   testTimeout: 60000,
 };

@@ -1,7 +1,9 @@
 /**
  * `npm start`: both providers' real state machine runs, locally, into one emulated Identity Store
  * that starts with a few hand-made entries and leftovers of the replaced jobs. Shows what each run
- * changed, then runs both again and shows that nothing changed the second time.
+ * changed, then runs both again and shows that nothing changed the second time. Then a GitHub
+ * leaver: the fake GitHub sends the signed organization.member_removed webhook, and the demo shows
+ * how soon the leaver is gone from the store.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +12,7 @@ import { DirBlobStore } from '../lambdas/runtime/blobs';
 import { DEMO_SEED, loadConfigInput, startLocalEnvironment } from '../local/environment';
 import { type SeedFile, WRITE_OPERATIONS } from '../local/identitystore';
 import { LocalRunner } from '../local/runner';
+import { removeLeaver, startLocalWebhooks } from '../local/webhooks';
 import { blobRoot, describeRun, progressPrinter } from './sync';
 
 export async function demoCommand(values: { quiet?: boolean } = {}): Promise<number> {
@@ -52,12 +55,36 @@ export async function demoCommand(values: { quiet?: boolean } = {}): Promise<num
         if (r.execution.status !== 'SUCCEEDED') failed = true;
       }
     }
+    if (providers.includes('github') && env.github) {
+      write('\n=== Round 3: a GitHub leaver, by webhook ===\n');
+      const hooks = await startLocalWebhooks(env, runner, { windowMs: 200 });
+      try {
+        const leaver = 'hvanderberg';
+        write(
+          `The fake GitHub removes ${leaver} from the organisation and sends the signed organization.member_removed\n`,
+        );
+        write(`to the webhook receiver (${hooks.url}); the starter starts a run.\n`);
+        const r = await removeLeaver(env, hooks, leaver);
+        await hooks.settled();
+        if (r.status !== 202) {
+          write(`  the receiver answered ${r.status}\n`);
+          failed = true;
+        } else
+          write(
+            `  ${leaver} removed ${r.seconds.toFixed(1)} s after the event (deployed: the starter's 5 s batching window, then a run of about a minute).\n`,
+          );
+      } finally {
+        await hooks.close();
+      }
+    }
     const dump = env.emulator.dump();
     write(
       `\nIdentity Store now: ${dump.users.length} users, ${dump.groups.length} groups, ${dump.memberships.length} memberships.\n`,
     );
     write(`Plans and results of every run: ${blobDir}\n`);
-    write('Next: `npx scim-sync sync github --local --dry-run`, `npm test`, docs/runbook.md.\n');
+    write(
+      'Next: `npx scim-sync sync github --local --dry-run`, `npx scim-sync webhooks --local`, `npm test`, docs/runbook.md.\n',
+    );
     return failed ? 1 : 0;
   } finally {
     runner.close();

@@ -81,6 +81,50 @@ export function buildProgram(io: Io, hooks: CliHooks, setCode: (code: number) =>
     });
 
   program
+    .command('webhooks')
+    .summary('GitHub webhooks locally: watch a leaver removed within seconds of the event')
+    .description(
+      "Starts the stand-ins with the demo organisation, syncs it, then the webhook receiver on 127.0.0.1 (the Lambda's handler), the queue and the starter. Each --leaver is removed from the fake GitHub organisation, which delivers the signed organization.member_removed event; prints how long until the user is gone from the Identity Store. Without --leaver, reads commands from stdin: remove <login> | remove <login> from <team> | add <login> to <team> | quit.",
+    )
+    .requiredOption('--local', 'run on this machine against the stand-ins (the only mode)')
+    .option(
+      '--leaver <login>',
+      'remove this member and report the time (repeatable)',
+      (v: string, all: string[] = []) => [...all, v],
+    )
+    .option(
+      '--port <port>',
+      "the receiver's port (default: a free one)",
+      numberArg('a port number', (n) => Number.isInteger(n) && n >= 0 && n < 65536),
+    )
+    .option(
+      '--window-ms <ms>',
+      "the starter's batching window (default 1000; deployed: 5000)",
+      numberArg('a number of milliseconds', (n) => Number.isInteger(n) && n >= 0 && n <= 300_000),
+    )
+    .option('--config <file>', 'configuration (default: cdk.json)')
+    .addHelpText(
+      'after',
+      examples(['scim-sync webhooks --local --leaver hvanderberg', 'scim-sync webhooks --local --port 4700']),
+    )
+    .action(async (o: Record<string, unknown>) => {
+      const { webhooksCommand } = require('./webhooks') as typeof import('./webhooks');
+      const files = require('./files') as typeof import('./files');
+      if (o.config) files.loadConfigFile(String(o.config));
+      setCode(
+        await webhooksCommand(
+          {
+            leavers: (o.leaver as string[] | undefined) ?? [],
+            ...(o.port !== undefined ? { port: o.port as number } : {}),
+            ...(o.windowMs !== undefined ? { windowMs: o.windowMs as number } : {}),
+            ...(o.config ? { config: String(o.config) } : {}),
+          },
+          io,
+        ),
+      );
+    });
+
+  program
     .command('emulate')
     .summary('start the local Identity Store emulator')
     .description(

@@ -12,6 +12,7 @@ import type { Alerting } from './alerting';
 import type { ScimSyncFunction } from './functions';
 import { type ProviderSync, syncName } from './provider-sync';
 import type { SharedResources } from './shared';
+import type { GithubWebhooks } from './webhooks';
 
 export const REASONS = {
   S1:
@@ -42,6 +43,13 @@ export const REASONS = {
   XRay:
     'Every function is traced (Tracing.ACTIVE): CDK grants xray:PutTraceSegments and xray:PutTelemetryRecords, ' +
     'which do not support resource-level permissions, so their resource is *. No other action has it.',
+  WebhookSecretRotation:
+    'The webhook secret is shared with GitHub: a new value only works once it is also set in the organisation ' +
+    "webhook's settings, which no rotation Lambda can do. It is rotated by hand with a window in which both values " +
+    'pass (previous_webhook_secret; docs/runbook.md#rotating-the-webhook-secret).',
+  FollowUpExecutions:
+    'The webhook starter looks at the follow-up executions it started, whose names are derived at run time from ' +
+    "the last run; the grant is limited to the GitHub machine's executions named webhook-* (execution:scim-sync-github:webhook-*).",
   ExecutionHistory:
     'The alert function reads the history of the failed execution, whose name is known only at run time; the grant ' +
     'is limited to the executions of the scim-sync state machines (execution:<machine>:*).',
@@ -70,6 +78,7 @@ export function acknowledgeFindings(
   shared: SharedResources,
   syncs: ProviderSync[],
   alerting: Alerting,
+  webhooks?: GithubWebhooks,
 ): void {
   ack(shared.bucket, 'AwsSolutions-S1', REASONS.S1);
   for (const sync of syncs) {
@@ -95,4 +104,14 @@ export function acknowledgeFindings(
   }
   acknowledgeFunction(alerting.alertFunction);
   ack(alerting.deadLetterQueue, 'AwsSolutions-SQS3', REASONS.AlertSQS3);
+  if (webhooks) {
+    acknowledgeFunction(webhooks.receiver);
+    acknowledgeFunction(webhooks.starter);
+    ack(webhooks.secret, 'AwsSolutions-SMG4', REASONS.WebhookSecretRotation);
+    ack(
+      policyOf(webhooks.starter.role),
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${Stack.of(webhooks).region}:<AWS::AccountId>:execution:${syncName('github')}:webhook-*]`,
+      REASONS.FollowUpExecutions,
+    );
+  }
 }

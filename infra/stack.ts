@@ -11,6 +11,7 @@ import { DEFAULT_LOG_LEVEL, type LogLevel } from './functions';
 import { acknowledgeFindings } from './nag';
 import { ProviderSync } from './provider-sync';
 import { SharedResources } from './shared';
+import { GithubWebhooks } from './webhooks';
 
 export const STACK_NAME = 'ScimSync';
 
@@ -27,6 +28,8 @@ export class ScimSyncStack extends Stack {
   readonly shared: SharedResources;
   readonly syncs: ProviderSync[];
   readonly alerting: Alerting;
+  /** The GitHub webhook receiver and starter (`providers.github.webhooks`, on by default). */
+  readonly webhooks?: GithubWebhooks;
 
   constructor(scope: Construct, id: string, props: ScimSyncStackProps) {
     super(scope, id, {
@@ -53,7 +56,18 @@ export class ScimSyncStack extends Stack {
       syncs: this.syncs,
       logLevel,
     });
+    const github = this.syncs.find((s) => s.provider === 'github');
+    if (github && config.providers.github?.webhooks) {
+      this.webhooks = new GithubWebhooks(this, 'GitHubWebhooks', {
+        sync: github,
+        organisation: config.providers.github.organisation,
+        identityStoreId: config.identityStoreId,
+        leaseTable: this.shared.leaseTable,
+        topic: this.shared.alertTopic,
+        logLevel,
+      });
+    }
     Tags.of(this).add('project', 'scim-sync');
-    acknowledgeFindings(this.shared, this.syncs, this.alerting);
+    acknowledgeFindings(this.shared, this.syncs, this.alerting, this.webhooks);
   }
 }

@@ -381,7 +381,12 @@ export class LocalAws {
         if (!this.stateMachines.has(arn))
           throw new AwsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
         const name = String(input.name ?? randomUUID());
-        if ([...this.executions.values()].some((x) => x.stateMachineArn === arn && x.name === name)) {
+        const same = [...this.executions.values()].find((x) => x.stateMachineArn === arn && x.name === name);
+        if (same) {
+          // As Step Functions (standard): the same name and input of an open execution is that
+          // execution (idempotent); another input, or a closed execution, is ExecutionAlreadyExists.
+          if (same.status === 'RUNNING' && same.input === String(input.input ?? '{}'))
+            return { executionArn: same.executionArn, startDate: epoch(same.startDate) };
           throw new AwsError('ExecutionAlreadyExists', `Execution Already Exists: '${name}'`);
         }
         const x = await this.opts.onStart(arn, name, String(input.input ?? '{}'));

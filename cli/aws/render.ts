@@ -203,6 +203,8 @@ const WHAT_TO_DO: Record<NamedErrorName, string> = {
   SyncIncompleteError: 'read the failures in the summary, fix their cause, then start a new run',
   TransientServiceError:
     'an AWS service kept failing (see the cause): re-drive it once the service is healthy: scim-sync redrive <execution-arn>',
+  WebhookStartError:
+    'the webhook starter could not start a run (not an execution error): see docs/runbook.md#webhookstarterror',
 };
 
 const AWS_WHAT_TO_DO: Record<string, string> = {

@@ -71,6 +71,11 @@ export const GithubConfigSchema = z
     useSamlIdentity: z.boolean().default(false),
     /** GitHub API base URL (GitHub Enterprise Server, or the local fake). */
     apiUrl: GithubApiUrl.default('https://api.github.com'),
+    /**
+     * Deploy the webhook receiver and starter: organisation events start a sync within about a
+     * minute (docs/architecture.md#webhooks); the schedule stays as the safety net.
+     */
+    webhooks: z.boolean().default(true),
   })
   .strict();
 export type GithubConfig = z.infer<typeof GithubConfigSchema>;

@@ -130,6 +130,17 @@ export class TransientServiceError extends ScimSyncError {
   readonly retryable = true;
 }
 
+/**
+ * The webhook starter could not start (or find) a run for a batch of GitHub events: every
+ * follow-up name it may use is taken by an execution that has closed, or Step Functions refused.
+ * The batch goes back to the queue and is retried; after five receives it lands in the dead-letter
+ * queue, which raises an alarm (docs/runbook.md#webhookstarterror).
+ */
+export class WebhookStartError extends ScimSyncError {
+  override readonly name = 'WebhookStartError' as const;
+  readonly retryable = true;
+}
+
 /** Every named error, for docs tests and the ASL's non-retryable list. */
 export const NAMED_ERRORS = [
   InputValidationError,
@@ -147,6 +158,7 @@ export const NAMED_ERRORS = [
   BatchIncompleteError,
   SyncIncompleteError,
   TransientServiceError,
+  WebhookStartError,
 ] as const;
 
 export type NamedErrorName = InstanceType<(typeof NAMED_ERRORS)[number]>['name'];

@@ -61,9 +61,22 @@ export interface AppliedMark {
   at: string;
 }
 
+/**
+ * The newest execution of a provider that took the lease to apply (not a dry run), and when: a
+ * webhook event that reached the queue before then is covered by that run's read of the source
+ * (lambdas/core/webhook.ts).
+ */
+export interface AcquiredMark {
+  executionArn: string;
+  runId: string;
+  at: string;
+}
+
 export interface LeaseState {
   holder?: Holder;
   applied: Partial<Record<Provider, AppliedMark>>;
+  /** Absent in lease items written before webhooks existed. */
+  acquired?: Partial<Record<Provider, AcquiredMark>>;
 }
 
 /** What the lease needs to know about a run (a subset of the state machine's `run`). */
@@ -73,7 +86,7 @@ export interface LeaseRun {
   executionArn: string;
   startedAt: string;
   dryRun: boolean;
-  trigger: 'schedule' | 'manual';
+  trigger: 'schedule' | 'manual' | 'webhook';
 }
 
 /** Executions in start order: the ISO start time sorts as text; the ARN breaks ties. */
@@ -113,10 +126,12 @@ export type StartDecision =
  * What a start does with the lease as it is:
  * - free, expired or its own: take it (unless a newer execution of its provider already applied,
  *   which did this run's work: skip);
- * - held by its own provider: a scheduled start skips (the running one does the work), a manual
- *   one refuses (ConcurrentRunError) and says why;
+ * - held by its own provider: a scheduled start skips (the running one does the work), a webhook
+ *   start waits its turn (it was started for events the running one may have read too early:
+ *   lambdas/core/webhook.ts), a manual one refuses (ConcurrentRunError) and says why;
  * - held by the other provider: wait its turn, for `maxWaitSeconds` since it started at most; then
- *   a scheduled start skips (the next schedule tries again) and a manual one refuses.
+ *   a scheduled or webhook start skips (the next schedule tries again) and a manual one refuses.
+ * So a scheduled or webhook start never fails because another run was going.
  */
 export function decideStart(
   state: LeaseState,
@@ -137,7 +152,8 @@ export function decideStart(
     return { kind: 'take' };
   }
   const scheduled = run.trigger === 'schedule';
-  if (other.provider === run.provider) {
+  const quiet = run.trigger !== 'manual';
+  if (other.provider === run.provider && run.trigger !== 'webhook') {
     const message = `${describeHolder(other)}; this run stopped before reading or changing anything`;
     return scheduled
       ? {
@@ -159,7 +175,7 @@ export function decideStart(
     return { kind: 'wait', seconds: timings.pollSeconds, holder: other };
   }
   const message = `waited ${Math.round(waitedSeconds)} s for the Identity Store's lease, at most ${timings.maxWaitSeconds} s: ${describeHolder(other)}`;
-  return scheduled
+  return quiet
     ? {
         kind: 'skip',
         reason: 'waited',

@@ -51,7 +51,12 @@ export const makeCheckConcurrency =
       const decision = decideStart(await deps.lease.read(), run, deps.now().getTime(), deps.lease.timings);
       if (decision.kind === 'take') {
         if (!(await deps.lease.take(run))) continue;
-        deps.log.info('run started', { run });
+        deps.log.info('run started', {
+          run,
+          ...(input.trigger.kind === 'webhook'
+            ? { webhook: { event: input.trigger.event, delivery: input.trigger.delivery } }
+            : {}),
+        });
         return { run, lease: { status: 'acquired' } };
       }
       if (decision.kind === 'wait') {
@@ -69,7 +74,8 @@ export const makeCheckConcurrency =
         };
       }
       if (decision.kind === 'skip') {
-        deps.log.info('run skipped', { reason: decision.reason, message: decision.message });
+        // `detail`, not `message`: powertools' own `message` key (the line's text) would hide it.
+        deps.log.info('run skipped', { reason: decision.reason, detail: decision.message });
         return {
           lease: { status: 'skipped' },
           output: {

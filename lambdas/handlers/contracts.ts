@@ -8,20 +8,36 @@ import { PhaseSchema, ProviderSchema } from '../core/model';
 
 /**
  * What started an execution. `schedule`: the EventBridge Scheduler schedule (its input is
- * `{"trigger":{"kind":"schedule"}}`); `manual`: a person, the CLI or the console (no `trigger`).
- * A scheduled start that finds its own provider running skips quietly; a manual one says why it
- * refused. New kinds (e.g. a webhook) are added to this list.
+ * `{"trigger":{"kind":"schedule"}}`); `manual`: a person, the CLI or the console (no `trigger`);
+ * `webhook`: the webhook starter, for GitHub organisation events (`{"trigger":{"kind":"webhook",
+ * "event":"organization.member_removed","delivery":"<X-GitHub-Delivery>"}}`: the first event of
+ * the batch it started for). A scheduled or webhook start that cannot have the lease skips or
+ * waits quietly; a manual one says why it refused (lambdas/core/lease.ts).
  */
-export const TRIGGER_KINDS = ['schedule', 'manual'] as const;
+export const TRIGGER_KINDS = ['schedule', 'manual', 'webhook'] as const;
 export const TriggerKindSchema = z.enum(TRIGGER_KINDS);
 export type TriggerKind = z.infer<typeof TriggerKindSchema>;
+
+/** A GitHub event name with its action (`organization.member_removed`) or a delivery GUID. */
+const WebhookField = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9_.-]+$/, { message: 'letters, digits, _ . - only' });
+
+export const TriggerSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('schedule') }).strict(),
+  z.object({ kind: z.literal('manual') }).strict(),
+  z.object({ kind: z.literal('webhook'), event: WebhookField, delivery: WebhookField }).strict(),
+]);
+export type Trigger = z.infer<typeof TriggerSchema>;
 
 /** The execution input. `{}` works; anything unknown is rejected. */
 export const ExecutionInputSchema = z
   .object({
     dryRun: z.boolean().default(false),
     allowMassDeletion: z.boolean().default(false),
-    trigger: z.object({ kind: TriggerKindSchema }).strict().default({ kind: 'manual' }),
+    trigger: TriggerSchema.default({ kind: 'manual' }),
   })
   .strict();
 export type ExecutionInput = z.infer<typeof ExecutionInputSchema>;
@@ -30,7 +46,7 @@ export function parseExecutionInput(raw: unknown): ExecutionInput {
   const r = ExecutionInputSchema.safeParse(raw ?? {});
   if (!r.success) {
     throw new InputValidationError(
-      `execution input rejected: ${describeIssues(r.error.issues)}. Known fields: dryRun (boolean), allowMassDeletion (boolean), trigger ({"kind": "${TRIGGER_KINDS.join('" | "')}"}); {} runs a normal sync.`,
+      `execution input rejected: ${describeIssues(r.error.issues)}. Known fields: dryRun (boolean), allowMassDeletion (boolean), trigger ({"kind": "schedule" | "manual"} or {"kind": "webhook", "event": "...", "delivery": "..."}); {} runs a normal sync.`,
     );
   }
   return r.data;

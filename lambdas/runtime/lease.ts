@@ -7,6 +7,7 @@
  * Item `id = identitystore#<identityStoreId>`:
  *   holder, holderRunId, holderProvider, holderStartedAt, expiresAt (epoch ms)   while held
  *   applied_<provider>_order | _arn | _runId | _at                                 newest apply per provider
+ *   acquired_<provider>_arn | _runId | _at          newest take by a run that applies (webhook starter)
  *   acquiredAt, renewedAt, renewedBy, releasedAt, releasedBy                        for people reading it
  */
 import {
@@ -61,6 +62,15 @@ export function leaseStateOf(item: Item | undefined): LeaseState {
     };
   }
   for (const p of PROVIDERS) {
+    const acquiredAt = s(item, `acquired_${p}_at`);
+    if (acquiredAt) {
+      state.acquired ??= {};
+      state.acquired[p] = {
+        executionArn: s(item, `acquired_${p}_arn`) ?? '',
+        runId: s(item, `acquired_${p}_runId`) ?? '',
+        at: acquiredAt,
+      };
+    }
     const order = s(item, `applied_${p}_order`);
     if (order) {
       state.applied[p] = {
@@ -121,6 +131,13 @@ export class LeaseStore {
       ':step': { S: step },
     };
     if (opts.acquired) sets.push('acquiredAt = :nowIso');
+    // The webhook starter's "has a run started reading since this event?" (lambdas/core/webhook.ts).
+    if (opts.acquired && !run.dryRun)
+      sets.push(
+        `acquired_${run.provider}_arn = :me`,
+        `acquired_${run.provider}_runId = :runId`,
+        `acquired_${run.provider}_at = :nowIso`,
+      );
     const names: Record<string, string> = {};
     if (opts.markApplied || opts.condition.includes('#order')) {
       names['#order'] = `applied_${run.provider}_order`;

@@ -86,6 +86,8 @@ export interface FakeGithub {
   latencyMs: number;
   /** The organisation changes (a rename, a leaver): later requests see the new fixture. */
   setFixture(fixture: GithubFixture): void;
+  /** The organisation as it is now (the last fixture set). */
+  fixture(): GithubFixture;
 }
 
 class PageFault extends Error {}
@@ -123,8 +125,10 @@ export async function startFakeGithub(opts: FakeGithubOptions): Promise<FakeGith
     tokenOwner: 'scim-sync-bot',
     latencyMs: opts.latencyMs ?? 0,
     setFixture: (fixture) => {
-      graph = buildOrgGraph(parseGithubFixture(fixture), hook);
+      current = parseGithubFixture(fixture);
+      graph = buildOrgGraph(current, hook);
     },
+    fixture: () => structuredClone(current),
   };
 
   const hook: PageHook = (p) => {
@@ -137,7 +141,8 @@ export async function startFakeGithub(opts: FakeGithubOptions): Promise<FakeGith
       throw new PageFault(`members page ${p.page} of ${p.team}`);
     }
   };
-  let graph = buildOrgGraph(parseGithubFixture(opts.fixture), hook);
+  let current = parseGithubFixture(opts.fixture);
+  let graph = buildOrgGraph(current, hook);
 
   const count = (kind: string) => {
     fake.counts[kind] = (fake.counts[kind] ?? 0) + 1;

@@ -149,6 +149,12 @@ describe('scheduled starts', () => {
       },
     });
     expect(entered(skipped[0]!)).toEqual(['CheckConcurrency', 'LeaseTaken?', 'Skipped']);
+    // The log says why, in the same words as the output.
+    const line = local.runner.logs.map((l) => JSON.parse(l)).find((l) => l.message === 'run skipped');
+    expect(line).toMatchObject({
+      reason: 'running',
+      detail: (skipped[0]!.output as { skipped: { message: string } }).skipped.message,
+    });
     // Everything was written once.
     expect(local.env.emulator.counts().CreateUser.succeeded).toBe(30);
     expect(local.env.emulator.counts().CreateGroupMembership.succeeded).toBe(memberships);

@@ -1,12 +1,12 @@
 /**
- * The real synth, with esbuild bundling of all 15 functions (locally, no Docker): each bundle is
+ * The real synth, with esbuild bundling of all 17 functions (webhooks included) (locally, no Docker): each bundle is
  * self-contained, keeps class names (Step Functions matches errors by name) and ships a source map.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
-import { type Synth, synth } from './support';
+import { type Synth, synth, WEBHOOKS_CONFIG } from './support';
 
 type Fn = { id: string; name: string; dir: string; env: Record<string, string> };
 
@@ -15,7 +15,7 @@ let functions: Fn[];
 let seconds: number;
 beforeAll(() => {
   const t0 = Date.now();
-  s = synth(undefined, { bundle: true });
+  s = synth(WEBHOOKS_CONFIG, { bundle: true });
   seconds = (Date.now() - t0) / 1000;
   functions = Object.entries(s.json.Resources)
     .filter(([, r]) => r.Type === 'AWS::Lambda::Function')
@@ -27,13 +27,13 @@ beforeAll(() => {
     }));
 }, 120_000);
 
-test('bundles all 15 functions (7 steps per provider and the alert function), one asset per handler (both providers share it)', () => {
-  expect(functions).toHaveLength(15);
+test('bundles all 17 functions (7 steps per provider, the alert function, the webhook receiver and starter), one asset per handler (both providers share it)', () => {
+  expect(functions).toHaveLength(17);
   for (const f of functions) {
     expect(existsSync(join(f.dir, 'index.js'))).toBe(true);
     expect(existsSync(join(f.dir, 'index.js.map'))).toBe(true);
   }
-  expect(new Set(functions.map((f) => f.dir)).size).toBe(8);
+  expect(new Set(functions.map((f) => f.dir)).size).toBe(10);
   process.stdout.write(`synth with bundling: ${seconds.toFixed(1)} s\n`);
 });
 
@@ -49,8 +49,14 @@ test('every bundle is self-contained: it requires Node built-ins only (the AWS S
       (m) => !m.startsWith('node:') && !builtins.has(m.split('/')[0]!) && !optional.has(m),
     );
     expect({ dir, external }).toEqual({ dir, external: [] });
-    const alert = functions.find((f) => f.dir === dir)!.name === 'scim-sync-alert';
-    expect(code).toContain(alert ? 'SNSClient' : 'IdentitystoreClient');
+    const name = functions.find((f) => f.dir === dir)!.name;
+    const expected: Record<string, string> = {
+      'scim-sync-alert': 'SNSClient',
+      // @octokit/webhooks-methods is ESM only: esbuild bundles it (loaded with import()).
+      'scim-sync-github-webhook-receiver': 'verifyWithFallback',
+      'scim-sync-github-webhook-starter': 'StartExecutionCommand',
+    };
+    expect(code).toContain(expected[name] ?? 'IdentitystoreClient');
   }
 });
 

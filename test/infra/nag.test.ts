@@ -8,11 +8,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildApp } from '../../infra/build';
 import { REASONS } from '../../infra/nag';
-import { type Synth, synth, TEST_CONFIG, validationReport } from './support';
+import { type Synth, synth, TEST_CONFIG, validationReport, WEBHOOKS_CONFIG } from './support';
 
 let s: Synth;
 beforeAll(() => {
-  s = synth(undefined, { cfnValidation: true }); // throws if cdk-nag reports an unacknowledged error
+  s = synth(WEBHOOKS_CONFIG, { cfnValidation: true }); // throws if cdk-nag reports an unacknowledged error
 });
 
 /** resource path -> acknowledged rule ids, from the cdk_nag metadata written into the template. */
@@ -61,6 +61,8 @@ test('every acknowledgement is one of the known findings, on the resources it is
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:identitystore:::membership/*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:eu-west-2:<AWS::AccountId>:execution:scim-sync-github:*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:eu-west-2:<AWS::AccountId>:execution:scim-sync-entra:*]',
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:eu-west-2:<AWS::AccountId>:execution:scim-sync-github:webhook-*]',
+      'AwsSolutions-SMG4',
     ].sort(),
   );
   const where = (id: string) =>
@@ -69,7 +71,7 @@ test('every acknowledgement is one of the known findings, on the resources it is
       .map(([path]) => path)
       .sort();
   expect(where('AwsSolutions-S1')).toEqual(['ScimSync/Shared/RunData/Resource']);
-  expect(where('AwsSolutions-L1')).toHaveLength(15);
+  expect(where('AwsSolutions-L1')).toHaveLength(17);
   expect(where('AwsSolutions-L1').every((p) => p.endsWith('/Function/Resource'))).toBe(true);
   expect(where('AwsSolutions-SQS3')).toEqual([
     'ScimSync/Alerting/AlertDeadLetterQueue/Resource',
@@ -90,6 +92,8 @@ test('every acknowledgement is one of the known findings, on the resources it is
   expect(where('AwsSolutions-IAM5[Resource::*]').filter((p) => p.endsWith('DefaultPolicy/Resource'))).toEqual(
     [
       'ScimSync/Alerting/AlertFunction/Role/DefaultPolicy/Resource',
+      'ScimSync/GitHubWebhooks/Receiver/Role/DefaultPolicy/Resource',
+      'ScimSync/GitHubWebhooks/Starter/Role/DefaultPolicy/Resource',
       ...functionRoles('EntraSync'),
       'ScimSync/EntraSync/StateMachineRole/DefaultPolicy/Resource',
       ...functionRoles('GitHubSync'),
@@ -101,6 +105,13 @@ test('every acknowledgement is one of the known findings, on the resources it is
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:eu-west-2:<AWS::AccountId>:execution:scim-sync-github:*]',
     ),
   ).toEqual(['ScimSync/Alerting/AlertFunction/Role/DefaultPolicy/Resource']);
+  // The webhook secret is rotated by hand (GitHub holds a copy); the starter sees only its follow-ups.
+  expect(where('AwsSolutions-SMG4')).toEqual(['ScimSync/GitHubWebhooks/Secret/Resource']);
+  expect(
+    where(
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:eu-west-2:<AWS::AccountId>:execution:scim-sync-github:webhook-*]',
+    ),
+  ).toEqual(['ScimSync/GitHubWebhooks/Starter/Role/DefaultPolicy/Resource']);
   expect(where('AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:identitystore:::user/*]')).toEqual([
     'ScimSync/EntraSync/ApplyBatch/Role/DefaultPolicy/Resource',
     'ScimSync/EntraSync/FetchTarget/Role/DefaultPolicy/Resource',

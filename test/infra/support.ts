@@ -21,11 +21,20 @@ export const TEST_CONFIG = {
       organisation: 'example-org',
       secretName: 'aws_saml',
       userNameSuffix: '@example.com',
+      // The sync's own tests count its resources; test/infra/webhooks.test.ts, the cdk-nag and the
+      // bundling tests synthesize the default (WEBHOOKS_CONFIG).
+      webhooks: false,
     },
     entra: {
       secretName: 'entra_id_aws_connectivity_details',
     },
   },
+};
+
+/** TEST_CONFIG as deployed by default: with the GitHub webhook receiver and starter. */
+export const WEBHOOKS_CONFIG = {
+  ...TEST_CONFIG,
+  providers: { ...TEST_CONFIG.providers, github: { ...TEST_CONFIG.providers.github, webhooks: true } },
 };
 
 /** Cloud assemblies of this test file, removed when it is done. */

@@ -47,6 +47,7 @@ const COMMANDS = [
   'redrive',
   'report',
   'local-aws',
+  'webhooks',
 ];
 
 describe('scim-sync, the command line', () => {

@@ -51,6 +51,27 @@ beforeEach(() => {
 });
 
 describe('the lease in DynamoDB', () => {
+  it('records per provider the newest run that took it to apply (the webhook starter reads it); a dry run does not count', async () => {
+    const s = store(`d-${String(n).padStart(10, '0')}`);
+    expect((await s.read()).acquired).toBeUndefined();
+    const real = run('github', 'real', '2026-01-01T00:00:00.000Z');
+    expect(await s.take(real)).toBe(true);
+    const at = now().toISOString();
+    expect((await s.read()).acquired).toEqual({
+      github: { executionArn: real.executionArn, runId: 'real', at },
+    });
+    await s.finish(real, true);
+    clock += 1000;
+    const dry = run('github', 'dry', '2026-01-01T00:00:01.000Z', { dryRun: true });
+    expect(await s.take(dry)).toBe(true);
+    await s.finish(dry, true);
+    const entra = run('entra', 'other', '2026-01-01T00:00:02.000Z');
+    expect(await s.take(entra)).toBe(true);
+    const state = await s.read();
+    expect(state.acquired?.github).toEqual({ executionArn: real.executionArn, runId: 'real', at });
+    expect(state.acquired?.entra?.runId).toBe('other');
+  });
+
   it('of many executions taking it at once, exactly one holds it; the others see who', async () => {
     const s = store(`d-${String(n).padStart(10, '0')}`);
     const runs = Array.from({ length: 8 }, (_, i) =>

@@ -71,6 +71,25 @@ describe('decideStart', () => {
     expect(decideStart(lateState, run(), late)).toMatchObject({ kind: 'refuse' });
   });
 
+  it('a webhook start waits its turn while its own provider or the other one runs, then skips: it never refuses', () => {
+    for (const provider of ['github', 'entra'] as const) {
+      const state = heldBy(provider, 'busy');
+      expect(decideStart(state, run({ trigger: 'webhook' }), T0 + 1000)).toMatchObject({
+        kind: 'wait',
+        seconds: LEASE_TIMINGS.pollSeconds,
+        holder: { runId: 'busy', provider },
+      });
+      const late = T0 + (LEASE_TIMINGS.maxWaitSeconds - LEASE_TIMINGS.pollSeconds + 1) * 1000;
+      const lateState = heldBy(provider, 'busy', late + 600_000);
+      expect(decideStart(lateState, run({ trigger: 'webhook' }), late)).toMatchObject({
+        kind: 'skip',
+        reason: 'waited',
+      });
+    }
+    // Free: it takes the lease like any start.
+    expect(decideStart({ applied: {} }, run({ trigger: 'webhook' }), T0)).toEqual({ kind: 'take' });
+  });
+
   it('a newer execution of the provider applied since this one started: skip before reading (a dry run goes ahead)', () => {
     const state: LeaseState = {
       applied: {

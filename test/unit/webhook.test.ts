@@ -1,0 +1,84 @@
+/** Which GitHub events change access, and when the webhook starter starts a run (lambdas/core/webhook.ts). */
+import {
+  classifyEvent,
+  COVER_MARGIN_MS,
+  decideWebhookStart,
+  followUpNames,
+  MAX_FOLLOW_UP_ATTEMPTS,
+  MAX_WEBHOOK_BODY_BYTES,
+} from '../../lambdas/core/webhook';
+
+const org = { login: 'Example-Org' };
+
+describe('classifyEvent', () => {
+  it.each([
+    ['organization', 'member_added'],
+    ['organization', 'member_removed'],
+    ['membership', 'added'],
+    ['membership', 'removed'],
+    ['team', 'created'],
+    ['team', 'deleted'],
+    ['team', 'edited'],
+  ])('accepts %s.%s of the configured organisation (any case)', (event, action) => {
+    expect(classifyEvent(event, { action, organization: org }, 'example-org')).toEqual({
+      accept: true,
+      event: `${event}.${action}`,
+    });
+  });
+
+  it('ignores other events and actions, other organisations, payloads without either, and pings', () => {
+    const ignored = (event: string, payload: unknown) => classifyEvent(event, payload, 'example-org');
+    expect(ignored('push', { organization: org })).toEqual({
+      accept: false,
+      reason: 'event push does not change access',
+    });
+    expect(ignored('organization', { action: 'renamed', organization: org })).toMatchObject({
+      accept: false,
+    });
+    expect(ignored('team', { action: 'added_to_repository', organization: org })).toMatchObject({
+      accept: false,
+    });
+    expect(ignored('membership', { organization: org })).toEqual({
+      accept: false,
+      reason: 'membership.(no action) does not change access',
+    });
+    expect(ignored('team', { action: 'deleted', organization: { login: 'other' } })).toEqual({
+      accept: false,
+      reason: 'team.deleted is about organisation other, not example-org',
+    });
+    expect(ignored('team', { action: 'deleted' })).toMatchObject({ accept: false });
+    expect(ignored('team', null)).toMatchObject({ accept: false });
+    expect(ignored('ping', {})).toMatchObject({ accept: false, ping: true });
+  });
+
+  it("accepts bodies far smaller than GitHub's 25 MB cap, far larger than the events it accepts", () => {
+    expect(MAX_WEBHOOK_BODY_BYTES).toBe(262_144);
+  });
+});
+
+describe('decideWebhookStart', () => {
+  const at = '2026-06-01T10:15:00.000Z';
+  const last = { executionArn: 'arn:aws:states:eu-west-2:1:execution:scim-sync-github:a', runId: 'a', at };
+  const t = Date.parse(at);
+
+  it('covered only when the last run took the lease at least the margin after the newest event', () => {
+    expect(decideWebhookStart(last, t - COVER_MARGIN_MS)).toEqual({ kind: 'covered', by: last });
+    expect(decideWebhookStart(last, t - COVER_MARGIN_MS + 1)).toMatchObject({ kind: 'start' });
+    expect(decideWebhookStart(last, t + 60_000)).toMatchObject({ kind: 'start' });
+    expect(decideWebhookStart(undefined, t)).toMatchObject({
+      kind: 'start',
+      names: followUpNames(undefined),
+    });
+  });
+
+  it('names the follow-up after the last run: the same for every batch, distinct per run, valid Step Functions names', () => {
+    const names = followUpNames(last);
+    expect(names).toHaveLength(MAX_FOLLOW_UP_ATTEMPTS);
+    expect(names[0]).toMatch(/^webhook-after-20260601T101500000Z-[0-9a-f]{8}$/);
+    expect(names[1]).toBe(`${names[0]}-2`);
+    expect(followUpNames({ ...last })).toEqual(names);
+    expect(followUpNames({ ...last, executionArn: `${last.executionArn}b` })[0]).not.toBe(names[0]);
+    for (const n of [...names, ...followUpNames(undefined)]) expect(n).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
+    expect(followUpNames(undefined)[0]).toBe('webhook-first');
+  });
+});
