@@ -19,9 +19,8 @@ import { printTable, type Row } from './report';
 
 const PAGE = 100;
 
-export async function benchE2e(opts: { users?: number; teams?: number } = {}): Promise<void> {
-  const users = opts.users ?? 1000;
-  const teams = opts.teams ?? 100;
+/** A GitHub organisation of `users` / `teams` (3 teams a user) and the emulator at 20 req/s + 20 ms. */
+export async function githubBenchSetup(users: number, teams: number) {
   const fixture = generateGithubFixture({
     organisation: 'example-org',
     teams,
@@ -37,6 +36,18 @@ export async function benchE2e(opts: { users?: number; teams?: number } = {}): P
   });
   const blobDir = mkdtempSync(join(tmpdir(), 'scim-sync-bench-'));
   const runner = new LocalRunner(env, blobDir);
+  const close = async () => {
+    runner.close();
+    await env.close();
+    rmSync(blobDir, { recursive: true, force: true });
+  };
+  return { fixture, env, blobDir, runner, close };
+}
+
+export async function benchE2e(opts: { users?: number; teams?: number } = {}): Promise<void> {
+  const users = opts.users ?? 1000;
+  const teams = opts.teams ?? 100;
+  const { fixture, env, blobDir, runner, close } = await githubBenchSetup(users, teams);
   const rows: Row[] = [];
   try {
     for (const label of ['first sync', 'no-op resync', 'churn resync']) {
@@ -88,9 +99,7 @@ export async function benchE2e(opts: { users?: number; teams?: number } = {}): P
       process.stdout.write(`  ${label}: ${byOp}\n`);
     }
   } finally {
-    runner.close();
-    await env.close();
-    rmSync(blobDir, { recursive: true, force: true });
+    await close();
   }
   printTable(
     `End to end: state machine run locally, ${users} users / ${teams} teams, Identity Store at 20 req/s + 20 ms`,

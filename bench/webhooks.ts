@@ -5,13 +5,8 @@
  * queue, the starter's batching window and a whole run of the state machine against the emulator
  * limited to 20 requests/s (the sync paced at 18, as deployed).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadConfigInput, startLocalEnvironment } from '../local/environment';
-import { generateGithubFixture } from '../local/github';
-import { LocalRunner } from '../local/runner';
 import { removeLeaver, startLocalWebhooks } from '../local/webhooks';
+import { githubBenchSetup } from './e2e';
 import { printTable, type Row } from './report';
 
 export async function benchWebhooks(
@@ -21,21 +16,7 @@ export async function benchWebhooks(
   const teams = opts.teams ?? 100;
   const events = opts.events ?? 10;
   const windowMs = opts.windowMs ?? 5000;
-  const fixture = generateGithubFixture({
-    organisation: 'example-org',
-    teams,
-    users,
-    membersPerTeam: Math.round((users * 3) / teams),
-  });
-  const base = loadConfigInput();
-  const env = await startLocalEnvironment({
-    config: { ...base, providers: { github: base.providers.github! } },
-    fixtures: { github: fixture },
-    rps: 20,
-    latencyMs: 20,
-  });
-  const blobDir = mkdtempSync(join(tmpdir(), 'scim-sync-bench-'));
-  const runner = new LocalRunner(env, blobDir);
+  const { fixture, env, runner, close } = await githubBenchSetup(users, teams);
   const rows: Row[] = [];
   try {
     await runner.run('github', { name: 'initial' });
@@ -66,9 +47,7 @@ export async function benchWebhooks(
       await hooks.close();
     }
   } finally {
-    runner.close();
-    await env.close();
-    rmSync(blobDir, { recursive: true, force: true });
+    await close();
   }
   printTable(
     'Leavers by webhook (local): member_removed event to the user gone from the Identity Store',

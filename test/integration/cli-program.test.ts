@@ -8,21 +8,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'node-html-parser';
-import type { Io } from '../../cli/aws/client';
 import { runCli, VERSION } from '../../cli/program';
 import type { RunReport } from '../../lambdas/core/report';
-
-function capture(): Io & { stdout: () => string; stderr: () => string } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out: (s) => out.push(s),
-    err: (s) => err.push(s),
-    isTTY: false,
-    stdout: () => out.join(''),
-    stderr: () => err.join(''),
-  };
-}
+import { capture } from '../support/io';
 
 async function cli(argv: string[]) {
   const io = capture();

@@ -5,24 +5,12 @@
  * (cli/aws/superseded.ts) without AWS.
  */
 import type { DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
-import type { Io } from '../../cli/aws/client';
 import { refusal } from '../../cli/aws/redrive';
 import { runCli } from '../../cli/program';
 import { appliedOutput, historyRoom, redriveEventsNeeded, supersededBy } from '../../cli/aws/superseded';
 import { LEASE_TIMINGS } from '../../lambdas/core/lease';
 import { type Local, startLocal, testConfig } from '../support/local';
-
-function capture(): Io & { stdout: () => string; stderr: () => string } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out: (s) => out.push(s),
-    err: (s) => err.push(s),
-    isTTY: false,
-    stdout: () => out.join(''),
-    stderr: () => err.join(''),
-  };
-}
+import { capture } from '../support/io';
 
 const org = {
   organisation: 'example-org',

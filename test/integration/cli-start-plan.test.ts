@@ -3,25 +3,14 @@
  * Functions stand-in (--endpoint), which runs the real state machine over the local stand-ins.
  */
 import type { SeedFile } from '../../local/identitystore';
-import { connect, executionName, explainAwsError, type Io } from '../../cli/aws/client';
+import { connect, executionName, explainAwsError } from '../../cli/aws/client';
 import { parseChangeLine, planLines } from '../../cli/aws/render';
 import { applyProgress, follow } from '../../cli/aws/follow';
 import { runCli } from '../../cli/program';
 import type { RunStatus } from '../../cli/aws/status';
 import type { RunSummary } from '../../lambdas/handlers/report';
 import { type Local, startLocal, testConfig } from '../support/local';
-
-function capture(isTTY = false): Io & { stdout: () => string; stderr: () => string } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out: (s) => out.push(s),
-    err: (s) => err.push(s),
-    isTTY,
-    stdout: () => out.join(''),
-    stderr: () => err.join(''),
-  };
-}
+import { capture } from '../support/io';
 
 /** Two teams; cat is an Entra user already in the store (a conflict); former@ left (a deletion). */
 const org = {

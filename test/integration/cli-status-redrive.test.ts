@@ -4,24 +4,12 @@
  * the fault is gone, and the runs that must not be re-driven.
  */
 import type { DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
-import type { Io } from '../../cli/aws/client';
 import { refusal } from '../../cli/aws/redrive';
 import { runCli } from '../../cli/program';
 import type { RunStatus } from '../../cli/aws/status';
 import type { RunSummary } from '../../lambdas/handlers/report';
 import { type Local, startLocal, testConfig } from '../support/local';
-
-function capture(): Io & { stdout: () => string; stderr: () => string } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out: (s) => out.push(s),
-    err: (s) => err.push(s),
-    isTTY: false,
-    stdout: () => out.join(''),
-    stderr: () => err.join(''),
-  };
-}
+import { capture } from '../support/io';
 
 const org = {
   organisation: 'example-org',

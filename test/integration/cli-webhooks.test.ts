@@ -1,21 +1,5 @@
-/**
- * `scim-sync webhooks --local`: a leaver removed from the fake GitHub organisation, the signed
- * event delivered to the local receiver, and the user gone from the Identity Store, timed.
- */
-import type { Io } from '../../cli/aws/client';
 import { runCli } from '../../cli/program';
-
-function capture(): Io & { stdout: () => string; stderr: () => string } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out: (s) => out.push(s),
-    err: (s) => err.push(s),
-    isTTY: false,
-    stdout: () => out.join(''),
-    stderr: () => err.join(''),
-  };
-}
+import { capture } from '../support/io';
 
 it('--leaver removes the member through the webhook and says how long it took', async () => {
   const io = capture();
