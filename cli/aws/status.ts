@@ -37,6 +37,8 @@ export interface RunStatus {
   stopDate?: string;
   durationSeconds?: number;
   redriveCount: number;
+  /** What started it: `manual`, `schedule`, or `webhook <event>` (from the execution input). */
+  trigger?: string;
   counts?: Record<string, number>;
   applied?: RunSummary['applied'];
   progress?: { state?: string; batchesDone?: number; batches?: number };
@@ -60,6 +62,8 @@ export async function runStatus(aws: Aws, machine: Machine, item: ExecutionListI
       : {}),
     redriveCount: x.redriveCount ?? 0,
   };
+  const trigger = triggerOf(x.input);
+  if (trigger) s.trigger = trigger;
   if (x.output) {
     try {
       const out = JSON.parse(x.output) as RunSummary & { skipped?: unknown };
@@ -95,6 +99,18 @@ export async function runStatus(aws: Aws, machine: Machine, item: ExecutionListI
   return s;
 }
 
+/** `manual` (no trigger, as the console and CLI start), `schedule`, `webhook <event>`; undefined if unreadable. */
+export function triggerOf(input: string | undefined): string | undefined {
+  try {
+    const t = (JSON.parse(input ?? '{}') as { trigger?: { kind?: unknown; event?: unknown } }).trigger;
+    if (!t) return 'manual';
+    if (typeof t.kind !== 'string') return undefined;
+    return t.kind === 'webhook' && typeof t.event === 'string' ? `webhook ${t.event}` : t.kind;
+  } catch {
+    return undefined;
+  }
+}
+
 function outcomeWord(s: RunStatus): string {
   if (s.status === 'SUCCEEDED') {
     if (s.outcome === 'skipped') return 'skipped';
@@ -120,11 +136,16 @@ export function statusLines(machine: Machine, runs: RunStatus[]): string[] {
   const rows = runs.map((s) => [
     s.name,
     outcomeWord(s),
+    s.trigger ?? '',
     (s.startDate ?? '').replace(/\.\d+Z$/, 'Z'),
     duration(s.startDate ? new Date(s.startDate) : undefined, s.stopDate ? new Date(s.stopDate) : undefined),
     `${countsCell(s)}${s.redriveCount ? ` (redriven ${s.redriveCount}x)` : ''}`,
   ]);
-  out.push(...table(['EXECUTION', 'OUTCOME', 'STARTED (UTC)', 'TOOK', 'CHANGES'], rows).map((l) => `  ${l}`));
+  out.push(
+    ...table(['EXECUTION', 'OUTCOME', 'STARTED BY', 'STARTED (UTC)', 'TOOK', 'CHANGES'], rows).map(
+      (l) => `  ${l}`,
+    ),
+  );
   for (const s of runs) {
     if (!s.failure) continue;
     out.push(

@@ -6,7 +6,7 @@
 import type { DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
 import { refusal } from '../../cli/aws/redrive';
 import { runCli } from '../../cli/program';
-import type { RunStatus } from '../../cli/aws/status';
+import { type RunStatus, triggerOf } from '../../cli/aws/status';
 import type { RunSummary } from '../../lambdas/handlers/report';
 import { type Local, startLocal, testConfig } from '../support/local';
 import { capture } from '../support/io';
@@ -59,7 +59,7 @@ describe('a run that fails in a batch', () => {
     const text = io.stdout();
     expect(text).toMatch(/scim-sync-github: last 1 runs/);
     expect(text).toMatch(
-      /manual-\S+ +FAILED +\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ +\d+s +11 planned \(users \+4 ~0 -0, groups \+2 ~0 -0, members \+5 -0\)/,
+      /manual-\S+ +FAILED +manual +\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ +\d+s +11 planned \(users \+4 ~0 -0, groups \+2 ~0 -0, members \+5 -0\)/,
     );
     expect(text).toContain(
       'FAILED: failed in ApplyMemberships (ApplyMembershipsBatch, batch 0): BatchIncompleteError',
@@ -74,6 +74,7 @@ describe('a run that fails in a batch', () => {
       machine: 'scim-sync-github',
       executionArn: failedArn,
       status: 'FAILED',
+      trigger: 'manual',
       redriveCount: 0,
       failure: {
         state: 'ApplyMemberships',
@@ -178,4 +179,15 @@ describe('when a redrive cannot help', () => {
       /plan was made 30 hours ago, more than planMaxAgeHours \(24\).*PlanExpiredError/,
     );
   });
+});
+
+it('STARTED BY says what started a run, from its input', () => {
+  expect(triggerOf('{}')).toBe('manual');
+  expect(triggerOf('{"dryRun":true}')).toBe('manual');
+  expect(triggerOf('{"trigger":{"kind":"schedule"}}')).toBe('schedule');
+  expect(
+    triggerOf('{"trigger":{"kind":"webhook","event":"organization.member_removed","delivery":"d-1"}}'),
+  ).toBe('webhook organization.member_removed');
+  expect(triggerOf('not json')).toBeUndefined();
+  expect(triggerOf('{"trigger":{}}')).toBeUndefined();
 });
