@@ -71,7 +71,7 @@ export async function demoCommand(values: { quiet?: boolean } = {}): Promise<num
           failed = true;
         } else
           write(
-            `  ${leaver} removed ${r.seconds.toFixed(1)} s after the event (deployed: up to 5 s in the starter's batching window, then a whole run; 15 s median at 1,000 users in `npm run bench -- --only webhooks`).\n`,
+            `  ${leaver} removed ${r.seconds.toFixed(1)} s after the event (deployed: up to 5 s in the starter's batching window, then a whole run; 15 s median at 1,000 users in npm run bench -- --only webhooks).\n`,
           );
       } finally {
         await hooks.close();

@@ -61,6 +61,28 @@ export async function webhooksCommand(
         '',
       ].join('\n'),
     );
+    // What the runs the events started did: their names and changes, from the local Step Functions.
+    const seen = new Set(env.aws.executions.keys());
+    const runsSince = () => {
+      const lines: string[] = [];
+      for (const [arn, x] of env.aws.executions) {
+        if (seen.has(arn)) continue;
+        seen.add(arn);
+        let out: { skipped?: { reason?: string }; changes?: string[]; changesNotListed?: number } = {};
+        try {
+          out = JSON.parse(x.output ?? '{}');
+        } catch {}
+        const what = out.skipped
+          ? `skipped (${out.skipped.reason})`
+          : out.changes?.length
+            ? out.changes.join('; ') + (out.changesNotListed ? ` and ${out.changesNotListed} more` : '')
+            : x.status === 'SUCCEEDED'
+              ? 'nothing to change'
+              : (x.error ?? '');
+        lines.push(`  run ${x.name} ${x.status}: ${what}\n`);
+      }
+      return lines.join('') || '  no run started\n';
+    };
     const leaver = async (login: string) => {
       const r = await removeLeaver(env, hooks!, login);
       await hooks!.settled();
@@ -71,6 +93,7 @@ export async function webhooksCommand(
       io.out(
         `${login} removed from the organisation: gone from the Identity Store ${r.seconds.toFixed(1)} s after the event\n`,
       );
+      io.out(runsSince());
       return true;
     };
     if (o.leavers.length) {
@@ -90,10 +113,20 @@ export async function webhooksCommand(
           (words[0] === 'add' && words[2] === 'to')
         ) {
           const action = words[0] === 'add' ? 'added' : 'removed';
-          const d = await hooks.github.changeTeam(words[3] ?? '', words[1]!, action);
+          const [login, slug] = [words[1]!, words[3] ?? ''];
+          const teams = env.github!.fixture().teams;
+          const direct = teams.filter((t) => t.members.includes(login)).map((t) => t.slug);
+          if (teams.some((t) => t.slug === slug) && direct.includes(slug) === (action === 'added')) {
+            // GitHub sends no event for a change that changes nothing: say so rather than deliver one.
+            io.out(
+              `${login} is ${action === 'added' ? 'already' : 'not'} a member of ${slug} itself (member of: ${direct.join(', ') || 'no team'})\n`,
+            );
+            continue;
+          }
+          const d = await hooks.github.changeTeam(slug, login, action);
           io.out(`membership.${action} delivered: ${d.status} ${d.body}\n`);
           await hooks.settled();
-          io.out('synced\n');
+          io.out(runsSince());
         } else
           io.out('Commands: remove <login> | remove <login> from <team> | add <login> to <team> | quit\n');
       } catch (err) {
