@@ -94,7 +94,7 @@ describe('status of a skipped run', () => {
       await first.done;
       const io = capture();
       expect(await runCli(['status', 'github', '--endpoint-url', local.env.aws.endpoint], io)).toBe(0);
-      expect(io.stdout()).toMatch(/\n {2}tick +skipped +\S+ +\S+ *\n/);
+      expect(io.stdout()).toMatch(/\n {2}tick +skipped +schedule +\S+ +\S+ *\n/);
       expect(io.stdout()).toMatch(/\n {2}first +applied /);
     } finally {
       await local.close();
