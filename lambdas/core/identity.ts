@@ -307,7 +307,12 @@ export function screenSource(source: SourceSnapshot, rules: OwnershipRules): Scr
         'user',
         s,
         'duplicate-name',
-        `${same.length} ${provider} users are named ${u.userName} ignoring case and Unicode form (ids ${same.map((x) => x.id).join(', ')}), which the Identity Store would make one; none is synced until all but one are renamed`,
+        `${same.length} ${provider} users are named ${u.userName} ignoring case and Unicode form (ids ${same
+          .map((x) => x.id)
+          .sort()
+          .join(
+            ', ',
+          )}), which the Identity Store would make one; none is synced until all but one are renamed`,
       );
     } else if (invalid) {
       block(
@@ -342,7 +347,12 @@ export function screenSource(source: SourceSnapshot, rules: OwnershipRules): Scr
         'group',
         s,
         'duplicate-name',
-        `${same.length} ${provider} groups are named ${g.displayName} ignoring case and Unicode form (ids ${same.map((x) => x.id).join(', ')}), which the Identity Store would make one; none is synced until all but one are renamed (merging them would let whoever controls one grant the other's access)`,
+        `${same.length} ${provider} groups are named ${g.displayName} ignoring case and Unicode form (ids ${same
+          .map((x) => x.id)
+          .sort()
+          .join(
+            ', ',
+          )}), which the Identity Store would make one; none is synced until all but one are renamed (merging them would let whoever controls one grant the other's access)`,
       );
     } else if (invalid) {
       block(
