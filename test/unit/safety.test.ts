@@ -110,6 +110,11 @@ describe('deletion guard', () => {
         'Nothing was changed. Check that the source is complete (credentials, filters, ignore lists) with a dry run; ' +
         'if the deletions are intended, start an execution with {"allowMassDeletion": true}.',
     );
+    // Several reasons, one after the other.
+    expect(() => enforceDeletionGuard(plan([...times(11, delUser), ...times(12, delGroup)]), opts)).toThrow(
+      'tripped for github: the plan deletes 11 of 100 owned users (11.0% > maxDeletionPercent 10%); ' +
+        'the plan deletes 12 of 100 owned groups (12.0% > maxDeletionPercent 10%). Nothing was changed.',
+    );
     expect(enforceDeletionGuard(plan(times(10, delUser)), opts)).toMatchObject({ tripped: false });
     expect(enforceDeletionGuard(p, { ...opts, allowMassDeletion: true }).reasons).toHaveLength(1);
   });
