@@ -11,6 +11,10 @@
 //   each test instead (test/support/fresh.ts), which makes them ordinary, covered code.
 // - The TypeScript checker drops mutants that do not compile; it checks lambdas/core only
 //   (tsconfig.stryker.json), which is what a mutant there can break, in seconds not minutes.
+// - Not mutated: describe.ts, report.ts and report-html.ts (words and HTML: most of their mutants
+//   are string literals, so a score there says how many sentences the tests quote, not whether
+//   ownership is safe; report.test.ts checks what they must say), and lambdas/identitystore/apply.ts,
+//   whose tests are integration tests against the Identity Store emulator (seconds per mutant).
 // - The machine is shared (2 cores): two workers, and the property tests at PROPERTY_RUNS=50 unless
 //   set otherwise (300 by default; 10,000 for a deep check).
 process.env.PROPERTY_RUNS ??= '50';

@@ -2,6 +2,7 @@
  * What the planner says about each conflict (the run report and the Conflicts metric show these
  * words to operators), and the counts a plan carries for the deletion guard.
  */
+import { SnapshotInvalidError } from '../../lambdas/core/errors';
 import { computePlan } from '../../lambdas/core/plan';
 import { ghUser, rules, source, target, tGroup, tUser } from '../support/planning';
 
@@ -144,5 +145,44 @@ describe('what a plan counts', () => {
     expect(plan.owned).toEqual({ users: 1, groups: 1, memberships: 1 });
     expect(plan.source).toEqual({ users: 2, groups: 1 });
     expect(plan.provider).toBe('github');
+  });
+});
+
+describe('memberships', () => {
+  it('a removal names the user by the name it will have (a renamed login), and by its id', () => {
+    const t = target({
+      users: [tUser('u1', 'alice@example.com', { record: '42' })],
+      groups: [tGroup('g1', 'web'), tGroup('g2', 'api')],
+      memberships: [
+        { membershipId: 'm1', groupId: 'g1', userId: 'u1' },
+        { membershipId: 'm2', groupId: 'g2', userId: 'u1' },
+      ],
+    });
+    const s = source(
+      [ghUser('alicia', 'alicia', '42')],
+      [
+        { displayName: 'web', members: [] },
+        { displayName: 'api', members: ['42'] },
+      ],
+    );
+    expect(computePlan(s, t, rules).ops.filter((o) => o.op === 'removeMember')).toEqual([
+      {
+        op: 'removeMember',
+        group: 'web',
+        user: 'alicia@example.com',
+        membershipId: 'm1',
+        groupId: 'g1',
+        userId: 'u1',
+      },
+    ]);
+  });
+
+  it('a managed group whose memberships were not read stops the plan, naming the group', () => {
+    const t = target({ groups: [tGroup('g1', 'web')], membershipsReadFor: [] });
+    expect(() => computePlan(source([], [{ displayName: 'web', members: [] }]), t, rules)).toThrow(
+      new SnapshotInvalidError(
+        'memberships of group web (g1) were not read, so its members cannot be planned',
+      ),
+    );
   });
 });
