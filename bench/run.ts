@@ -9,7 +9,7 @@
  *   npm run bench -- --serial              # emulator runs one after the other, not side by side
  */
 import os from 'node:os';
-import { benchE2e } from './e2e';
+import { benchBothProviders, benchE2e } from './e2e';
 import { benchEngine, isShapeName, type ShapeName } from './engine';
 import { benchEntra } from './entra';
 import { benchGithub } from './github';
@@ -108,6 +108,7 @@ async function main(): Promise<void> {
       ]);
     } else if (part === 'e2e') {
       await benchE2e();
+      await benchBothProviders();
       note([
         'Columns: IS calls = Identity Store requests the emulator received (throttled included); lower bound =',
         "list pages of what the store held + memberships pages of the provider's groups + one call per change +",
@@ -115,6 +116,9 @@ async function main(): Promise<void> {
         'per user and one per group its removals name); the sync paces at identityStoreRps (18) under the',
         "emulator's 20 req/s; state transitions = states entered; history events = the Step Functions history the run would write",
         '(limit 25,000); largest state payload = the biggest state input or output (limit 256 KiB).',
+        'At once: both providers started together; lease waits = WaitForLease states entered (1 s each here,',
+        '60 s in AWS); throttled = requests the 20 req/s emulator refused; peak 1 s / 5 s = most requests in any',
+        '1 s / 5 s window, per second (one pace at 18/s puts up to 19 calls in a 1 s window).',
       ]);
     } else {
       await benchEntra();

@@ -10,30 +10,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import type { Provider } from '../lambdas/core/model';
+import { Command, CommanderError, Option } from 'commander';
 import { CliError, type Io, type Parsed, processIo } from './aws/client';
 import { UsageError } from './files';
+import { examples, numberArg, PROVIDERS, provider } from './options';
+import { addRunCommands } from './program-run';
 
 export const VERSION = (
   JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }
 ).version;
-
-const PROVIDERS = ['github', 'entra'];
-
-const numberArg =
-  (what: string, check: (n: number) => boolean = (n) => n >= 0) =>
-  (v: string): number => {
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n) || !check(n))
-      throw new InvalidArgumentError(`expected ${what}.`);
-    return n;
-  };
-
-const provider = (required: boolean) => {
-  const a = new Argument(required ? '<provider>' : '[provider]', 'github or entra').choices(PROVIDERS);
-  return a;
-};
 
 function awsOptions(cmd: Command): Command {
   return cmd
@@ -46,8 +31,6 @@ function awsOptions(cmd: Command): Command {
     .option('--json', 'machine-readable output only (same as --output json)')
     .addOption(new Option('--output <format>', 'output format').choices(['text', 'json']).default('text'));
 }
-
-const examples = (lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
 
 /** commander's option values (camelCase) as the commands' Parsed values (kebab-case, as typed). */
 function parsed(opts: Record<string, unknown>, positionals: (string | undefined)[]): Parsed {
@@ -85,72 +68,7 @@ export function buildProgram(io: Io, hooks: CliHooks, setCode: (code: number) =>
       `\nExit codes: 0 done, 1 failed, 2 usage error, 3 dry run that a real run's deletion guard would stop.\nDocs: docs/runbook.md (operating), README.md (local runs).\n`,
     );
 
-  program
-    .command('sync')
-    .summary('run the real state machine on this machine, against local stand-ins')
-    .description(
-      'One run of statemachines/sync.asl.json locally: the real handlers and SDK clients against an Identity Store emulator and a fake GitHub or Entra ID (demo fixtures unless given).',
-    )
-    .addArgument(provider(true))
-    .option('--local', 'run locally (the only mode of this command)')
-    .option('--config <file>', 'configuration (the scimSync object, or a cdk.json); default: cdk.json')
-    .option('--fixture <file>', "the provider's data: a GitHub organisation or Entra ID tenant fixture")
-    .option('--seed <file>', 'what the Identity Store holds before the run')
-    .option('--dry-run', 'plan and report, change nothing')
-    .option('--allow-mass-deletion', 'go ahead even if the deletion guard trips')
-    .option('--input <json>', 'the execution input as JSON, e.g. {"dryRun": true}')
-    .option('--json', 'print only the run report, as JSON (same as --output json)')
-    .addOption(new Option('--output <format>', 'output format').choices(['text', 'json']).default('text'))
-    .option('--state-out <file>', 'write the Identity Store after the run to this file')
-    .option(
-      '--rps <n>',
-      "the emulator's request limit; the sync paces as deployed (identityStoreRps, at most this)",
-      numberArg('a positive number', (n) => n > 0),
-    )
-    .option(
-      '--latency-ms <ms>',
-      'added latency of every emulator call',
-      numberArg('a number of milliseconds'),
-    )
-    .option(
-      '--fault-rate <x>',
-      'share of emulator calls that are throttled (0 to 1)',
-      numberArg('a number from 0 to 1', (n) => n >= 0 && n <= 1),
-    )
-    .option('--blob-dir <dir>', 'where plans, results and reports go (default .scim-sync/blobs)')
-    .addHelpText(
-      'after',
-      examples([
-        'scim-sync sync github --local --dry-run',
-        'scim-sync sync entra --local --json > report.json',
-        'scim-sync sync github --local --seed store.json --fixture org.json --state-out after.json',
-        'scim-sync sync entra --local --rps 20 --latency-ms 30 --fault-rate 0.2',
-      ]),
-    )
-    .action(async (p: Provider, o: Record<string, unknown>) => {
-      const { syncCommand } = require('./sync') as typeof import('./sync');
-      setCode(
-        await syncCommand(
-          p,
-          {
-            local: Boolean(o.local),
-            ...(o.config ? { config: String(o.config) } : {}),
-            ...(o.fixture ? { fixture: String(o.fixture) } : {}),
-            ...(o.seed ? { seed: String(o.seed) } : {}),
-            dryRun: Boolean(o.dryRun),
-            allowMassDeletion: Boolean(o.allowMassDeletion),
-            ...(o.input !== undefined ? { input: String(o.input) } : {}),
-            json: Boolean(o.json) || o.output === 'json',
-            ...(o.stateOut ? { stateOut: String(o.stateOut) } : {}),
-            ...(o.rps !== undefined ? { rps: o.rps as number } : {}),
-            ...(o.latencyMs !== undefined ? { latencyMs: o.latencyMs as number } : {}),
-            ...(o.faultRate !== undefined ? { faultRate: o.faultRate as number } : {}),
-            ...(o.blobDir ? { blobDir: String(o.blobDir) } : {}),
-          },
-          io,
-        ),
-      );
-    });
+  addRunCommands(program, io, setCode);
 
   program
     .command('demo')

@@ -4,6 +4,7 @@
  * `scim-sync report` prints it whole; `sync --local`, `plan` and `start --wait` print it with the
  * additions and other changes shortened (removals are never shortened).
  */
+import { ACTIONS } from '../lambdas/core/describe';
 import { type ReportChange, removals, additions, type RunReport, peopleLosing } from '../lambdas/core/report';
 import { countsLine, table } from './aws/render';
 
@@ -87,7 +88,7 @@ export function reportLines(r: RunReport, opts: ReportTextOptions = {}): string[
     out.push(
       ...table(
         ['CHANGE', 'NAME', 'WHY', 'STATUS'],
-        others.slice(0, limit).map((c) => [c.op, c.user ?? c.group ?? '', c.reason, status(c)]),
+        others.slice(0, limit).map((c) => [ACTIONS[c.op], c.user ?? c.group ?? '', c.reason, status(c)]),
       ).map((l) => `  ${l}`),
     );
     if (others.length > limit)
@@ -102,7 +103,7 @@ export function reportLines(r: RunReport, opts: ReportTextOptions = {}): string[
     out.push('', `failed or refused at apply time: ${failed.length}`);
     for (const c of failed.slice(0, Math.max(limit, 20)))
       out.push(
-        `  ${c.status}: ${c.op} ${[c.user, c.group].filter(Boolean).join(' / ')}: ${c.error ?? ''} ${c.message ?? ''}`.trimEnd(),
+        `  ${c.status}: ${ACTIONS[c.op]} ${[c.user, c.group].filter(Boolean).join(' / ')}: ${c.error ?? ''} ${c.message ?? ''}`.trimEnd(),
       );
   }
   for (const w of r.warnings) out.push(`  warning: ${w}`);

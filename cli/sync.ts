@@ -10,11 +10,12 @@ import { join } from 'node:path';
 import type { ConfigInput } from '../lambdas/core/config';
 import type { Provider } from '../lambdas/core/model';
 import type { RunReport } from '../lambdas/core/report';
-import { DirBlobStore } from '../lambdas/runtime/blobs';
+import { type BlobStore, DirBlobStore } from '../lambdas/runtime/blobs';
 import { readReport } from '../lambdas/runtime/report-store';
 import { type LocalEnvironment, loadConfigInput, startLocalEnvironment } from '../local/environment';
 import { type LocalRunResult, LocalRunner, type ProgressEvent } from '../local/runner';
 import { type Io, processIo } from './aws/client';
+import { type LiveSyncOptions, liveSyncCommand } from './live';
 import { EXIT_GUARD_WOULD_STOP } from './aws/start';
 import { loadConfigFile, loadFixture, loadSeed, parseJsonText, UsageError, writeText } from './files';
 import { progressWriter } from './progress';
@@ -38,14 +39,14 @@ export function progressPrinter(write: (s: string) => void, isTTY = false): (e: 
 /** The lines that tell a person how a finished run went: its report, or why there is none. */
 export async function describeRun(
   r: LocalRunResult,
-  blobs: DirBlobStore,
+  blobs: BlobStore,
   provider: Provider,
   report?: RunReport,
+  more = `scim-sync report ${provider} --local --run ${r.execution.name}`,
 ): Promise<string[]> {
   const x = r.execution;
   const secs = (r.stats.wallMs / 1000).toFixed(1);
   const rep = report ?? (await readReport(blobs, provider, x.name));
-  const more = `scim-sync report ${provider} --local --run ${x.name}`;
   const lines = rep ? reportLines(rep, { limit: 20, more }) : [];
   if (x.status !== 'SUCCEEDED') {
     const applied = rep?.applied ? rep.applied.done : 0;
@@ -61,8 +62,9 @@ export async function describeRun(
   return [...lines, `  ${x.status} in ${secs} s (${r.stats.stateTransitions} state transitions)`];
 }
 
-export interface SyncOptions {
+export interface SyncOptions extends LiveSyncOptions {
   local?: boolean;
+  live?: boolean;
   config?: string;
   fixture?: string;
   seed?: string;
@@ -77,8 +79,52 @@ export interface SyncOptions {
   blobDir?: string;
 }
 
+/** Options that belong to one mode only, by the name typed. */
+const LOCAL_ONLY = {
+  fixture: '--fixture',
+  seed: '--seed',
+  stateOut: '--state-out',
+  rps: '--rps',
+  latencyMs: '--latency-ms',
+  faultRate: '--fault-rate',
+  input: '--input',
+  dryRun: '--dry-run',
+} as const;
+const LIVE_ONLY = {
+  apply: '--apply',
+  region: '--region',
+  profile: '--profile',
+  secretFile: '--secret-file',
+  bucket: '--bucket',
+  leaseTable: '--lease-table',
+} as const;
+
+function given(o: SyncOptions, names: Record<string, string>): string[] {
+  return Object.entries(names)
+    .filter(([k]) => o[k as keyof SyncOptions] !== undefined && o[k as keyof SyncOptions] !== false)
+    .map(([, flag]) => flag);
+}
+
 export async function syncCommand(p: Provider, o: SyncOptions, io: Io = processIo()): Promise<number> {
-  if (!o.local) throw new UsageError('only --local runs are available here; use `scim-sync start` for AWS');
+  if (o.local && o.live) throw new UsageError('--local or --live, not both');
+  if (!o.local && !o.live)
+    throw new UsageError(
+      'say where: --local (stand-ins on this machine) or --live (the real source and Identity Store, a dry run unless --apply); `scim-sync start` runs the deployed state machine',
+    );
+  if (o.live) {
+    if (o.apply && o.dryRun) throw new UsageError('--apply or --dry-run, not both');
+    const wrong = given(o, LOCAL_ONLY).filter((f) => f !== '--dry-run');
+    if (wrong.length)
+      throw new UsageError(
+        `${wrong.join(', ')} ${wrong.length > 1 ? 'are' : 'is'} for --local runs: a live run reads the real source and Identity Store`,
+      );
+    return liveSyncCommand(p, o, io);
+  }
+  const wrong = given(o, LIVE_ONLY);
+  if (wrong.length)
+    throw new UsageError(
+      `${wrong.join(', ')} ${wrong.length > 1 ? 'are' : 'is'} for --live runs (a --local run applies unless --dry-run)`,
+    );
   const input: Record<string, unknown> = {};
   if (o.input !== undefined) {
     const v = parseJsonText('--input', 'value', o.input);

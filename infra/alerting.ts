@@ -1,26 +1,46 @@
 /**
- * Alerts, all to the shared topic: an EventBridge rule on failed, timed-out or aborted executions
- * of any sync machine (with the error and a console link), and CloudWatch alarms per provider on
- * failed executions, undeliverable schedule starts, the metrics the Report and FetchSource steps
- * publish (namespace ScimSync, dimensions service + provider), and on syncs having stopped.
+ * Alerts, all to the shared topic:
+ * - an EventBridge rule on failed, timed-out or aborted executions of any sync machine, whose
+ *   target is the alert function (lambdas/handlers/alert.ts: the event has the error and cause but
+ *   not the failed state, which it reads from the history) with a retry policy and a dead-letter
+ *   queue; the function's own failures go to the same queue;
+ * - CloudWatch alarms: the rule's FailedInvocations and the queue's depth (an alert that did not
+ *   arrive), and per provider failed executions, undeliverable schedule starts, the metrics the
+ *   Report and FetchSource steps publish (namespace ScimSync, dimensions service + provider), and
+ *   syncs having stopped.
  */
-import { Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Provider } from '../lambdas/core/model';
+import { ALERT_TOPIC_ENV } from '../lambdas/handlers/alert';
 import { METRICS_NAMESPACE, SERVICE } from '../lambdas/runtime/powertools';
-import type { ProviderSync } from './provider-sync';
+import { type LogLevel, ScimSyncFunction } from './functions';
+import { type ProviderSync, syncName } from './provider-sync';
 import { scheduleIntervalSeconds } from './schedule-interval';
 
 /** Days before a credential's expiry from which the alarm fires. */
 export const CREDENTIAL_EXPIRY_ALARM_DAYS = 14;
 export const FAILURE_STATUSES = ['FAILED', 'TIMED_OUT', 'ABORTED'];
 export const FAILURE_RULE_NAME = 'scim-sync-execution-failed';
+export const ALERT_FUNCTION_NAME = 'scim-sync-alert';
+export const ALERT_DLQ_NAME = 'scim-sync-alerts-dlq';
+/** EventBridge retries delivering a failure event to the alert function for up to a day. */
+export const ALERT_RETRY_ATTEMPTS = 185;
+export const ALERT_MAX_EVENT_AGE = Duration.hours(24);
+/** Shared alarms: an alert that could not be delivered. */
+export const ALERT_ALARMS = {
+  undelivered: 'scim-sync-alerts-undelivered',
+  deadLetters: 'scim-sync-alerts-dead-letters',
+} as const;
 const DAY = 86_400;
 
 /**
@@ -44,17 +64,19 @@ export interface AlertingProps {
   /** The topic's key: EventBridge needs it to publish. */
   topicKey: kms.IKey;
   syncs: ProviderSync[];
+  logLevel: LogLevel;
 }
 
 export class Alerting extends Construct {
   readonly failureRule: events.Rule;
+  readonly alertFunction: ScimSyncFunction;
+  /** Failure events that could not be delivered to, or handled by, the alert function. */
+  readonly deadLetterQueue: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: AlertingProps) {
     super(scope, id);
     const { topic, topicKey, syncs } = props;
-    const field = (path: string) => events.EventField.fromPath(path);
-    const executionArn = field('$.detail.executionArn');
-    const region = field('$.region');
+    const stack = Stack.of(this);
     this.failureRule = new events.Rule(this, 'ExecutionFailed', {
       ruleName: FAILURE_RULE_NAME,
       description: 'A scim-sync execution failed, timed out or was aborted',
@@ -67,51 +89,100 @@ export class Alerting extends Construct {
         },
       },
     });
-    const message = events.RuleTargetInput.fromText(
-      [
-        `scim-sync: execution ${field('$.detail.status')}`,
-        `State machine: ${field('$.detail.stateMachineArn')}`,
-        `Execution: ${executionArn}`,
-        `Error: ${field('$.detail.error')}`,
-        `Cause: ${field('$.detail.cause')}`,
-        `Console: https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}`,
-        `Who loses access, and why (the run report): npx scim-sync report --run ${executionArn}`,
-        'What to do: docs/runbook.md (a failed apply batch can be re-driven from the console).',
-      ].join('\n'),
-    );
-    // Not aws-events-targets' SnsTopic: it lets every EventBridge rule (or, with a role, a wildcard
-    // kms:GenerateDataKey* action) publish. Here only this rule may, with the two KMS actions it needs.
-    this.failureRule.addTarget({ bind: () => ({ arn: topic.topicArn, input: message }) });
-    const events_ = new iam.ServicePrincipal('events.amazonaws.com');
-    // The rule's ARN from its fixed name: a reference would make key -> rule -> topic -> key a cycle.
-    const ruleArn = Stack.of(this).formatArn({
-      service: 'events',
-      resource: 'rule',
-      resourceName: FAILURE_RULE_NAME,
+    this.deadLetterQueue = new sqs.Queue(this, 'AlertDeadLetterQueue', {
+      queueName: ALERT_DLQ_NAME,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
     });
-    const fromThisRule = { ArnEquals: { 'aws:SourceArn': ruleArn } };
-    topic.addToResourcePolicy(
+    this.alertFunction = new ScimSyncFunction(this, 'AlertFunction', {
+      functionName: ALERT_FUNCTION_NAME,
+      description: 'Sends the alert for a failed scim-sync execution: state, error, cause, console link',
+      entry: 'alert',
+      memoryMb: 256,
+      timeoutSeconds: 60,
+      environment: { [ALERT_TOPIC_ENV]: topic.topicArn },
+      logLevel: props.logLevel,
+    });
+    const role = this.alertFunction.role;
+    role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        sid: 'FailureRulePublishes',
-        principals: [events_],
-        actions: ['sns:Publish'],
-        resources: [topic.topicArn],
-        conditions: fromThisRule,
+        sid: 'ReadFailedHistory',
+        actions: ['states:GetExecutionHistory'],
+        resources: syncs.map((s) =>
+          stack.formatArn({
+            service: 'states',
+            resource: 'execution',
+            resourceName: `${syncName(s.provider)}:*`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ),
       }),
     );
-    topicKey.addToResourcePolicy(
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'PublishAlert', actions: ['sns:Publish'], resources: [topic.topicArn] }),
+    );
+    role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        sid: 'FailureRuleUsesKey',
-        principals: [events_],
+        sid: 'EncryptAlert',
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: ['*'],
-        conditions: fromThisRule,
+        resources: [topicKey.keyArn],
+      }),
+    );
+    // The function's own failures (after Lambda's two retries) go to the queue too.
+    this.alertFunction.fn.configureAsyncInvoke({
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+      onFailure: new destinations.SqsDestination(this.deadLetterQueue),
+    });
+    // The Lambda target adds a permission for this rule only, and a queue policy statement that
+    // lets only this rule (aws:SourceArn, which SQS supports) send to the dead-letter queue.
+    this.failureRule.addTarget(
+      new eventTargets.LambdaFunction(this.alertFunction.fn, {
+        deadLetterQueue: this.deadLetterQueue,
+        retryAttempts: ALERT_RETRY_ATTEMPTS,
+        maxEventAge: ALERT_MAX_EVENT_AGE,
       }),
     );
     const action = new actions.SnsAction(topic);
+    for (const alarm of this.deliveryAlarms()) alarm.addAlarmAction(action);
     for (const sync of syncs) {
       for (const alarm of this.providerAlarms(sync)) alarm.addAlarmAction(action);
     }
+  }
+
+  /** An alert that did not arrive: the rule could not invoke the function, or events were dead-lettered. */
+  private deliveryAlarms(): cloudwatch.Alarm[] {
+    const fiveMinutes = Duration.minutes(5);
+    return [
+      new cloudwatch.Alarm(this, 'AlertsUndelivered', {
+        alarmName: ALERT_ALARMS.undelivered,
+        alarmDescription: `The rule ${FAILURE_RULE_NAME} could not deliver a failure event to ${ALERT_FUNCTION_NAME} (FailedInvocations): a failed run may not have been alerted.`,
+        metric: new cloudwatch.Metric({
+          namespace: 'AWS/Events',
+          metricName: 'FailedInvocations',
+          dimensionsMap: { RuleName: FAILURE_RULE_NAME },
+          statistic: 'Sum',
+          period: fiveMinutes,
+        }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      new cloudwatch.Alarm(this, 'AlertsDeadLettered', {
+        alarmName: ALERT_ALARMS.deadLetters,
+        alarmDescription: `Failure events in ${ALERT_DLQ_NAME}: their alert was not sent. Read them (they name the executions), then fix ${ALERT_FUNCTION_NAME}.`,
+        metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: fiveMinutes,
+          statistic: 'Maximum',
+        }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    ];
   }
 
   private providerAlarms(sync: ProviderSync): cloudwatch.Alarm[] {

@@ -1,7 +1,7 @@
 /** Builds the app from its context: validated configuration, the stack, cdk-nag's AwsSolutions checks. */
 import { type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { configFromContext } from './config';
+import { configFromContext, logLevelFromContext } from './config';
 import { STACK_NAME, ScimSyncStack } from './stack';
 
 export interface BuildOptions {
@@ -13,6 +13,7 @@ export function buildApp(app: App, options: BuildOptions = {}): ScimSyncStack {
   const config = configFromContext(app.node);
   const stack = new ScimSyncStack(app, STACK_NAME, {
     config,
+    logLevel: logLevelFromContext(app.node),
     env: { region: config.region, ...(options.account ? { account: options.account } : {}) },
   });
   // cdk-nag 3 is a policy validation plugin: an unacknowledged error fails the synth, and every

@@ -7,6 +7,7 @@
 import type { Node } from 'constructs';
 import { type Config, parseConfig } from '../lambdas/core/config';
 import { ConfigError } from '../lambdas/core/errors';
+import { DEFAULT_LOG_LEVEL, LOG_LEVELS, type LogLevel } from './functions';
 
 export const CONTEXT_KEY = 'scimSync';
 
@@ -60,4 +61,20 @@ export function rawConfigFromContext(context: Record<string, unknown>): unknown 
 /** The validated configuration; a ConfigError names every bad key. */
 export function configFromContext(node: Node): Config {
   return parseConfig(rawConfigFromContext(node.getAllContext()), `cdk context "${CONTEXT_KEY}"`);
+}
+
+/** The context key of the functions' log level (POWERTOOLS_LOG_LEVEL): `-c logLevel=DEBUG`. */
+export const LOG_LEVEL_CONTEXT_KEY = 'logLevel';
+
+/** The functions' log level from context (default INFO); anything else is a ConfigError. */
+export function logLevelFromContext(node: Node): LogLevel {
+  const raw = node.tryGetContext(LOG_LEVEL_CONTEXT_KEY);
+  if (raw === undefined) return DEFAULT_LOG_LEVEL;
+  const level = String(raw).toUpperCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    throw new ConfigError(
+      `context ${LOG_LEVEL_CONTEXT_KEY}: must be one of ${LOG_LEVELS.join(', ')}, not ${String(raw)}`,
+    );
+  }
+  return level as LogLevel;
 }

@@ -8,7 +8,9 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
 import { STEPS } from './asl';
 import { S3_ACCESS } from './permissions';
-import type { ProviderSync } from './provider-sync';
+import type { Alerting } from './alerting';
+import type { ScimSyncFunction } from './functions';
+import { type ProviderSync, syncName } from './provider-sync';
 import type { SharedResources } from './shared';
 
 export const REASONS = {
@@ -34,6 +36,15 @@ export const REASONS = {
   SQS3:
     'This queue is itself the dead-letter queue of the EventBridge Scheduler schedule (cdk-nag only recognises ' +
     'DLQs named in an SQS redrive policy); a message in it raises the schedule-undelivered alarm.',
+  AlertSQS3:
+    'This queue is itself the dead-letter queue of the failure rule target and of the alert function (cdk-nag ' +
+    'only recognises DLQs named in an SQS redrive policy); a message in it raises the alerts-dead-letters alarm.',
+  XRay:
+    'Every function is traced (Tracing.ACTIVE): CDK grants xray:PutTraceSegments and xray:PutTelemetryRecords, ' +
+    'which do not support resource-level permissions, so their resource is *. No other action has it.',
+  ExecutionHistory:
+    'The alert function reads the history of the failed execution, whose name is known only at run time; the grant ' +
+    'is limited to the executions of the scim-sync state machines (execution:<machine>:*).',
 };
 
 /** Acknowledges on the CloudFormation resource itself, so that nothing else inherits it. */
@@ -49,12 +60,22 @@ export function bucketPrefixFinding(bucket: s3.IBucket, provider: string): strin
   return `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/${provider}/*]`;
 }
 
-export function acknowledgeFindings(shared: SharedResources, syncs: ProviderSync[]): void {
+/** The findings every ScimSyncFunction has: its runtime pin, and the X-Ray actions of Tracing.ACTIVE. */
+function acknowledgeFunction(f: ScimSyncFunction): void {
+  ack(f.fn, 'AwsSolutions-L1', REASONS.L1);
+  ack(policyOf(f.role), 'AwsSolutions-IAM5[Resource::*]', REASONS.XRay);
+}
+
+export function acknowledgeFindings(
+  shared: SharedResources,
+  syncs: ProviderSync[],
+  alerting: Alerting,
+): void {
   ack(shared.bucket, 'AwsSolutions-S1', REASONS.S1);
   for (const sync of syncs) {
     for (const step of STEPS) {
       const f = sync.functions[step];
-      ack(f.fn, 'AwsSolutions-L1', REASONS.L1);
+      acknowledgeFunction(f);
       const policy = policyOf(f.role);
       if (S3_ACCESS[step]) ack(policy, bucketPrefixFinding(shared.bucket, sync.provider), REASONS.S3Prefix);
       if (step === 'FetchTarget' || step === 'ApplyBatch') {
@@ -66,5 +87,12 @@ export function acknowledgeFindings(shared: SharedResources, syncs: ProviderSync
     }
     ack(policyOf(sync.stateMachine.role), 'AwsSolutions-IAM5[Resource::*]', REASONS.StepFunctionsDelivery);
     ack(sync.deadLetterQueue, 'AwsSolutions-SQS3', REASONS.SQS3);
+    ack(
+      policyOf(alerting.alertFunction.role),
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${Stack.of(sync).region}:<AWS::AccountId>:execution:${syncName(sync.provider)}:*]`,
+      REASONS.ExecutionHistory,
+    );
   }
+  acknowledgeFunction(alerting.alertFunction);
+  ack(alerting.deadLetterQueue, 'AwsSolutions-SQS3', REASONS.AlertSQS3);
 }

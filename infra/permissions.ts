@@ -5,9 +5,11 @@
  */
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { Provider } from '../lambdas/core/model';
+import { leaseKey } from '../lambdas/runtime/lease';
 import type { Step } from './asl';
 
 /** Identity Store calls of FetchTarget (lambdas/identitystore/read.ts). */
@@ -42,6 +44,20 @@ export const S3_ACCESS: Partial<Record<Step, { read: boolean; write: boolean }>>
   Report: { read: true, write: true },
 };
 
+/**
+ * DynamoDB calls of each step on the lease item (lambdas/runtime/lease.ts): CheckConcurrency reads
+ * and takes it, the other steps renew it (reading it when that fails), Report releases it.
+ */
+export const LEASE_ACCESS: Record<Step, string[]> = {
+  CheckConcurrency: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+  ResolveSecret: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+  FetchSource: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+  FetchTarget: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+  ComputePlan: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+  ApplyBatch: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+  Report: ['dynamodb:UpdateItem'],
+};
+
 /** The steps that read the provider's secret. */
 export const SECRET_READERS: readonly Step[] = ['ResolveSecret', 'FetchSource'];
 
@@ -51,6 +67,7 @@ export interface PermissionContext {
   secretName: string;
   stateMachineName: string;
   bucket: s3.IBucket;
+  leaseTable: dynamodb.ITable;
 }
 
 /** The store itself, and the (account- and region-less) user, group and membership ARNs. */
@@ -88,15 +105,17 @@ export function stateMachineArn(scope: Construct, name: string): string {
 /** The statements of a step's role (besides log writes), in a fixed order. */
 export function stepStatements(scope: Construct, step: Step, ctx: PermissionContext): iam.PolicyStatement[] {
   const out: iam.PolicyStatement[] = [];
-  if (step === 'CheckConcurrency') {
-    out.push(
-      new iam.PolicyStatement({
-        sid: 'ListOwnExecutions',
-        actions: ['states:ListExecutions'],
-        resources: [stateMachineArn(scope, ctx.stateMachineName)],
-      }),
-    );
-  }
+  // Only the lease item of this Identity Store (the table's partition key is `id`).
+  out.push(
+    new iam.PolicyStatement({
+      sid: 'HoldLease',
+      actions: LEASE_ACCESS[step],
+      resources: [ctx.leaseTable.tableArn],
+      conditions: {
+        'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [leaseKey(ctx.identityStoreId)] },
+      },
+    }),
+  );
   if (SECRET_READERS.includes(step)) {
     out.push(
       new iam.PolicyStatement({

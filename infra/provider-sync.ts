@@ -1,11 +1,13 @@
 /**
  * Everything one provider's sync needs: its seven step functions, the state machine made from
  * statemachines/sync.asl.json (the same file for every provider; provider values come in as
- * definition substitutions), and the EventBridge Scheduler schedule that starts it.
+ * definition substitutions), and the EventBridge Scheduler schedule that starts it (input
+ * `{"trigger":{"kind":"schedule"}}`, DISABLED when `schedulesEnabled` is false).
  */
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
@@ -15,12 +17,21 @@ import { Construct } from 'constructs';
 import type { Config } from '../lambdas/core/config';
 import type { Provider } from '../lambdas/core/model';
 import { arnPlaceholder, placeholders, readAsl, STEPS, type Step, taskTimeouts } from './asl';
-import { LOG_RETENTION, STEP_SPECS, StepFunction } from './functions';
+import { LEASE_TABLE_ENV } from '../lambdas/runtime/lease';
+import {
+  LOG_RETENTION,
+  type LogLevel,
+  STEP_SPECS,
+  StepFunction,
+  TASK_TIMEOUT_SLACK_SECONDS,
+} from './functions';
 import { stepStatements } from './permissions';
 
 /** Scheduler retries a failed StartExecution this often, for at most SCHEDULE_MAX_EVENT_AGE. */
 export const SCHEDULE_RETRY_ATTEMPTS = 5;
 export const SCHEDULE_MAX_EVENT_AGE = Duration.hours(1);
+/** What the schedule starts the machine with: a scheduled start skips quietly while its provider runs. */
+export const SCHEDULE_INPUT = { trigger: { kind: 'schedule' } } as const;
 
 /** scim-sync-<provider>: the state machine's and the schedule's name. */
 export const syncName = (provider: Provider) => `scim-sync-${provider}`;
@@ -29,6 +40,8 @@ export interface ProviderSyncProps {
   provider: Provider;
   config: Config;
   bucket: s3.IBucket;
+  leaseTable: dynamodb.ITable;
+  logLevel: LogLevel;
 }
 
 export class ProviderSync extends Construct {
@@ -41,7 +54,7 @@ export class ProviderSync extends Construct {
 
   constructor(scope: Construct, id: string, props: ProviderSyncProps) {
     super(scope, id);
-    const { provider, config, bucket } = props;
+    const { provider, config, bucket, leaseTable, logLevel } = props;
     const providerConfig = config.providers[provider];
     if (!providerConfig) throw new Error(`providers.${provider} is not configured`);
     this.provider = provider;
@@ -54,6 +67,7 @@ export class ProviderSync extends Construct {
       SCIM_SYNC_PROVIDER: provider,
       SCIM_SYNC_CONFIG: JSON.stringify(config),
       SCIM_SYNC_BUCKET: bucket.bucketName,
+      [LEASE_TABLE_ENV]: leaseTable.tableName,
     };
     const ctx = {
       provider,
@@ -61,15 +75,16 @@ export class ProviderSync extends Construct {
       secretName: providerConfig.secretName,
       stateMachineName: name,
       bucket,
+      leaseTable,
     };
     const functions = {} as Record<Step, StepFunction>;
     for (const step of STEPS) {
-      if (STEP_SPECS[step].timeoutSeconds > timeouts[step]) {
+      if (STEP_SPECS[step].timeoutSeconds + TASK_TIMEOUT_SLACK_SECONDS > timeouts[step]) {
         throw new Error(
-          `${step}: the Lambda timeout (${STEP_SPECS[step].timeoutSeconds} s) exceeds the Task's TimeoutSeconds (${timeouts[step]} s)`,
+          `${step}: the Lambda timeout (${STEP_SPECS[step].timeoutSeconds} s) is not ${TASK_TIMEOUT_SLACK_SECONDS} s under the Task's TimeoutSeconds (${timeouts[step]} s)`,
         );
       }
-      const f = new StepFunction(this, step, { provider, step, environment });
+      const f = new StepFunction(this, step, { provider, step, environment, logLevel });
       for (const s of stepStatements(this, step, ctx)) f.role.addToPrincipalPolicy(s);
       functions[step] = f;
     }
@@ -143,8 +158,9 @@ export class ProviderSync extends Construct {
       scheduleName: name,
       description: `Starts the ${provider} sync (${providerConfig.schedule}, UTC)`,
       schedule: scheduler.ScheduleExpression.expression(providerConfig.schedule),
+      enabled: config.schedulesEnabled,
       target: new targets.StepFunctionsStartExecution(this.stateMachine, {
-        input: scheduler.ScheduleTargetInput.fromObject({}),
+        input: scheduler.ScheduleTargetInput.fromObject(SCHEDULE_INPUT),
         role: schedulerRole,
         deadLetterQueue: this.deadLetterQueue,
         retryAttempts: SCHEDULE_RETRY_ATTEMPTS,

@@ -1,15 +1,18 @@
 /**
  * What the provider syncs share: the bucket for run data (snapshots, plans, batches, results under
- * `<provider>/<runId>/`) and the alert topic (encrypted with a key that the services publishing to
- * it, EventBridge and CloudWatch, may use).
+ * `<provider>/<runId>/`), the lease table (one run at a time per Identity Store: lambdas/core/lease.ts)
+ * and the alert topic (encrypted with a key that CloudWatch, publishing alarms, may use; the alert
+ * function publishes with its role).
  */
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { LEASE_KEY_ATTRIBUTE } from '../lambdas/runtime/lease';
 
 /**
  * Step Functions can redrive an execution for 14 days after it stopped, and a redrive needs the
@@ -17,6 +20,9 @@ import { Construct } from 'constructs';
  */
 export const RUN_DATA_EXPIRY_DAYS = 15;
 export const ALERT_TOPIC_NAME = 'scim-sync-alerts';
+import { LEASE_TABLE_NAME } from '../lambdas/core/lease';
+
+export { LEASE_TABLE_NAME };
 
 export interface SharedResourcesProps {
   alarmEmails: string[];
@@ -24,6 +30,7 @@ export interface SharedResourcesProps {
 
 export class SharedResources extends Construct {
   readonly bucket: s3.Bucket;
+  readonly leaseTable: dynamodb.Table;
   readonly alertKey: kms.Key;
   readonly alertTopic: sns.Topic;
 
@@ -45,6 +52,16 @@ export class SharedResources extends Construct {
           abortIncompleteMultipartUploadAfter: Duration.days(1),
         },
       ],
+    });
+
+    // One small item per Identity Store, changed only by conditional writes. Point-in-time recovery
+    // keeps the record of which execution applied last; the item is re-created by the next run.
+    this.leaseTable = new dynamodb.Table(this, 'LeaseTable', {
+      tableName: LEASE_TABLE_NAME,
+      partitionKey: { name: LEASE_KEY_ATTRIBUTE, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: RemovalPolicy.DESTROY,
     });
 
     this.alertKey = new kms.Key(this, 'AlertKey', {

@@ -7,6 +7,7 @@ import type { Construct } from 'constructs';
 import type { Config } from '../lambdas/core/config';
 import { PROVIDERS, type Provider } from '../lambdas/core/model';
 import { Alerting } from './alerting';
+import { DEFAULT_LOG_LEVEL, type LogLevel } from './functions';
 import { acknowledgeFindings } from './nag';
 import { ProviderSync } from './provider-sync';
 import { SharedResources } from './shared';
@@ -18,6 +19,8 @@ export const PROVIDER_IDS: Record<Provider, string> = { github: 'GitHubSync', en
 
 export interface ScimSyncStackProps extends StackProps {
   config: Config;
+  /** POWERTOOLS_LOG_LEVEL of every function (the `logLevel` context key). */
+  logLevel?: LogLevel;
 }
 
 export class ScimSyncStack extends Stack {
@@ -32,17 +35,25 @@ export class ScimSyncStack extends Stack {
       ...props,
     });
     const { config } = props;
+    const logLevel = props.logLevel ?? DEFAULT_LOG_LEVEL;
     this.shared = new SharedResources(this, 'Shared', { alarmEmails: config.alarmEmails });
     this.syncs = PROVIDERS.filter((p) => config.providers[p]).map(
       (provider) =>
-        new ProviderSync(this, PROVIDER_IDS[provider], { provider, config, bucket: this.shared.bucket }),
+        new ProviderSync(this, PROVIDER_IDS[provider], {
+          provider,
+          config,
+          bucket: this.shared.bucket,
+          leaseTable: this.shared.leaseTable,
+          logLevel,
+        }),
     );
     this.alerting = new Alerting(this, 'Alerting', {
       topic: this.shared.alertTopic,
       topicKey: this.shared.alertKey,
       syncs: this.syncs,
+      logLevel,
     });
     Tags.of(this).add('project', 'scim-sync');
-    acknowledgeFindings(this.shared, this.syncs);
+    acknowledgeFindings(this.shared, this.syncs, this.alerting);
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Local stand-ins for the AWS calls the handlers and the CLI make besides the Identity Store:
- * Secrets Manager (AWS JSON 1.1, `secretsmanager.<Op>`) and Step Functions (AWS JSON 1.0,
- * `AWSStepFunctions.<Op>`), on one HTTP server, for the real SDK clients to talk to.
+ * Secrets Manager (AWS JSON 1.1, `secretsmanager.<Op>`), Step Functions (AWS JSON 1.0,
+ * `AWSStepFunctions.<Op>`) and SNS Publish (the AWS query protocol: a form post answered in XML,
+ * for the alert function), on one HTTP server, for the real SDK clients to talk to.
  *
  * Step Functions executions are not run here: the local runner runs them and records them in this
  * registry (status, input, output, error, history); the API answers from the registry and hands
@@ -58,6 +59,10 @@ export interface LocalExecution {
 export const REDRIVE_WINDOW_DAYS = 14;
 export const MAX_HISTORY_EVENTS = 25_000;
 
+/** Client errors are 400s; the rest are the service's own failures. */
+const faultStatus = (type: string) =>
+  type === 'ThrottlingException' || type === 'AccessDeniedException' ? 400 : 500;
+
 class AwsError extends Error {
   constructor(
     readonly type: string,
@@ -82,6 +87,8 @@ export class LocalAws {
     { name: string; arn: string; definition: string; creationDate: Date }
   >();
   readonly calls: Record<string, number> = {};
+  /** Every SNS message published (`sns.Publish`), oldest first. */
+  readonly published: { topicArn: string; subject?: string; message: string }[] = [];
   private readonly faults = new Map<string, { left: number; type: string }>();
   private server?: LocalServer;
   constructor(private readonly opts: LocalAwsOptions = {}) {}
@@ -111,7 +118,8 @@ export class LocalAws {
   /**
    * The next `count` calls of `target` (such as `secretsmanager.GetSecretValue` or
    * `AWSStepFunctions.ListExecutions`; Infinity: every call) fail with `type`: ThrottlingException
-   * answers 400, anything else (InternalServiceError, ServiceUnavailable...) 500.
+   * and AccessDeniedException (an IAM policy that does not allow the call) answer 400, anything else
+   * (InternalServiceError, ServiceUnavailable...) 500.
    */
   failNext(target: string, count: number, type = 'ThrottlingException'): void {
     if (count > 0) this.faults.set(target, { left: count, type });
@@ -140,8 +148,61 @@ export class LocalAws {
     return arn;
   }
 
+  /** SNS's query protocol: `Action=Publish&TopicArn=...&Message=...`, answered in XML. */
+  private sns(res: ServerResponse, form: URLSearchParams): void {
+    const action = form.get('Action') ?? '';
+    const target = `sns.${action}`;
+    this.calls[target] = (this.calls[target] ?? 0) + 1;
+    const xml = (status: number, text: string) => {
+      res.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': randomUUID() });
+      res.end(text);
+    };
+    const fault = this.faults.get(target);
+    if (fault && fault.left > 0) {
+      fault.left--;
+      const status = fault.type === 'Throttling' || fault.type === 'ThrottlingException' ? 400 : 500;
+      xml(
+        status,
+        `<ErrorResponse><Error><Type>${status === 400 ? 'Sender' : 'Receiver'}</Type><Code>${fault.type}</Code><Message>${fault.type} (injected fault on ${target})</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+      );
+      return;
+    }
+    if (action !== 'Publish' || !form.get('TopicArn') || !form.get('Message')) {
+      xml(
+        400,
+        `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidParameter</Code><Message>only Publish with TopicArn and Message is implemented locally</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+      );
+      return;
+    }
+    const subject = form.get('Subject');
+    this.published.push({
+      topicArn: form.get('TopicArn')!,
+      ...(subject ? { subject } : {}),
+      message: form.get('Message')!,
+    });
+    xml(
+      200,
+      `<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>${randomUUID()}</MessageId></PublishResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></PublishResponse>`,
+    );
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
-    const target = String(req.headers['x-amz-target'] ?? '');
+    if (String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+      this.sns(res, new URLSearchParams(body.toString('utf8')));
+      return;
+    }
+    const r = await this.respond(String(req.headers['x-amz-target'] ?? ''), body);
+    sendJson(res, r.status, r.body, r.headers);
+  }
+
+  /**
+   * One AWS JSON request (`X-Amz-Target`, body) to its answer. The HTTP server calls it, and so does
+   * an SDK client given `inProcessHandler(this)` (local/in-process.ts), which never opens a socket.
+   */
+  async respond(
+    target: string,
+    body: Buffer | string,
+  ): Promise<{ status: number; headers: Record<string, string>; body: unknown }> {
     const [service, op = ''] = target.split('.');
     this.calls[target] = (this.calls[target] ?? 0) + 1;
     const contentType =
@@ -150,24 +211,31 @@ export class LocalAws {
       const fault = this.faults.get(target);
       if (fault && fault.left > 0) {
         fault.left--;
-        const status = fault.type === 'ThrottlingException' ? 400 : 500;
-        throw new AwsError(fault.type, `${fault.type} (injected fault on ${target})`, status);
+        throw new AwsError(
+          fault.type,
+          `${fault.type} (injected fault on ${target})`,
+          faultStatus(fault.type),
+        );
       }
-      const input = body.length ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
+      const text = typeof body === 'string' ? body : body.toString('utf8');
+      const input = text.length ? (JSON.parse(text) as Record<string, unknown>) : {};
       let out: unknown;
       if (service === 'secretsmanager') out = this.secretsManager(op, input);
       else if (service === 'AWSStepFunctions') out = await this.stepFunctions(op, input);
       else throw new AwsError('UnknownOperationException', `unknown target ${target}`);
-      sendJson(res, 200, out, { 'content-type': contentType, 'x-amzn-requestid': randomUUID() });
+      return {
+        status: 200,
+        headers: { 'content-type': contentType, 'x-amzn-requestid': randomUUID() },
+        body: out,
+      };
     } catch (err) {
       const e =
         err instanceof AwsError ? err : new AwsError('InternalServerError', (err as Error).message, 500);
-      sendJson(
-        res,
-        e.status,
-        { __type: e.type, message: e.message },
-        { 'content-type': contentType, 'x-amzn-errortype': e.type },
-      );
+      return {
+        status: e.status,
+        headers: { 'content-type': contentType, 'x-amzn-errortype': e.type },
+        body: { __type: e.type, message: e.message },
+      };
     }
   }
 

@@ -1,7 +1,7 @@
 /**
  * The embedded default's stand-ins, started together on 127.0.0.1: the Identity Store emulator,
- * the fake GitHub, the fake Microsoft Graph (+ token endpoint), and the local Secrets Manager and
- * Step Functions. Credentials are generated per environment and stored only in the local Secrets
+ * the fake GitHub, the fake Microsoft Graph (+ token endpoint), the local Secrets Manager and
+ * Step Functions, and dynalite (a DynamoDB-compatible server) holding the lease table. Credentials are generated per environment and stored only in the local Secrets
  * Manager and the fakes; they are never printed.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -9,7 +9,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Config, type ConfigInput, ConfigSchema, parseConfig } from '../lambdas/core/config';
 import type { Provider } from '../lambdas/core/model';
-import { LocalAws } from './aws';
+import { LOCAL_REGION, LocalAws } from './aws';
+import { type LocalDynamo, startLocalDynamo } from './dynamodb';
 import { type FakeGithub, type GithubFixture, loadGithubFixture, startFakeGithub } from './github';
 import { type EntraFixture, type FakeGraph, loadEntraFixture, startFakeGraph } from './graph';
 import {
@@ -59,6 +60,8 @@ export interface LocalEnvironmentOptions {
   fixtures?: Partial<Record<Provider, string | GithubFixture | EntraFixture>>;
   seed?: SeedFile;
   rps?: number;
+  /** The sync's own pace (identityStoreRps) instead of the configured one; at most `rps`. */
+  identityStoreRps?: number;
   latencyMs?: number;
   faults?: FaultOptions;
   randomSeed?: number;
@@ -73,6 +76,8 @@ export interface LocalEnvironment {
   unpaced: boolean;
   emulator: IdentityStoreEmulator;
   aws: LocalAws;
+  /** dynalite with the lease table. */
+  dynamo: LocalDynamo;
   github?: FakeGithub;
   graph?: FakeGraph;
   /** Every secret value of this environment (for tests that check nothing leaks). */
@@ -90,15 +95,24 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
     ...(opts.randomSeed !== undefined ? { randomSeed: opts.randomSeed } : {}),
   });
   const aws = await new LocalAws().start();
-  const secretValues: string[] = [];
   const closers: (() => Promise<void>)[] = [() => emulator.close(), () => aws.close()];
+  let dynamo: LocalDynamo;
+  try {
+    dynamo = await startLocalDynamo(LOCAL_REGION);
+  } catch (err) {
+    await Promise.all(closers.map((c) => c()));
+    throw err;
+  }
+  closers.push(() => dynamo.close());
+  const secretValues: string[] = [];
   let github: FakeGithub | undefined;
   let graph: FakeGraph | undefined;
   try {
     input.identityStoreId = emulator.identityStoreId;
-    // With an emulator limit the sync paces as deployed: the configured identityStoreRps, at most the
-    // limit (so a local run shows the production headroom); without one it runs unpaced (the runner's
-    // clients ignore the pace, `unpaced`).
+    // With an emulator limit the sync paces as deployed: the configured identityStoreRps (or the one
+    // given), at most the limit (so a local run shows the production headroom); without one it runs
+    // unpaced (the runner's clients ignore the pace, `unpaced`).
+    if (opts.identityStoreRps !== undefined) input.identityStoreRps = opts.identityStoreRps;
     if (opts.rps !== undefined)
       input.identityStoreRps = Math.min(
         input.identityStoreRps ?? ConfigSchema.shape.identityStoreRps.parse(undefined),
@@ -112,6 +126,8 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
       const fixture = typeof f === 'string' ? loadGithubFixture(f) : (f as GithubFixture);
       const token = `ghp_local${randomBytes(18).toString('hex')}`;
       github = await startFakeGithub({ fixture, token });
+      // A classic token with the scope the configuration needs (tests and doctor flip it).
+      github.access.scopes = input.providers.github.useSamlIdentity ? ['admin:org'] : ['read:org'];
       closers.push(() => github!.close());
       input.providers.github = {
         ...input.providers.github,
@@ -149,6 +165,7 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
       unpaced: opts.rps === undefined,
       emulator,
       aws,
+      dynamo,
       ...(github ? { github } : {}),
       ...(graph ? { graph } : {}),
       secretValues,

@@ -8,7 +8,7 @@ import type { IdentitystoreClient } from '@aws-sdk/client-identitystore';
 import { callsOf } from '../lambdas/identitystore/client';
 
 export interface ApplyProgress {
-  /** The apply state (ApplyCreates, ApplyMemberships, ApplyDeletes). */
+  /** The apply state (ApplyRenames, ApplyCreates, ApplyMemberships, ApplyDeletes). */
   state: string;
   /** Operations done (attempted) and planned in this phase, and in all apply phases. */
   done: number;
@@ -31,12 +31,13 @@ export function eta(done: number, left: number, elapsedMs: number): number | und
   return Math.round((left * elapsedMs) / done / 1000);
 }
 
-export const APPLY_STATES = ['ApplyCreates', 'ApplyMemberships', 'ApplyDeletes'] as const;
+export const APPLY_STATES = ['ApplyRenames', 'ApplyCreates', 'ApplyMemberships', 'ApplyDeletes'] as const;
 
 /** Operations of each apply phase, from the plan's counts. */
 export function phaseTotals(c: Record<string, number | undefined>): Record<string, number> {
   const v = (k: string) => c[k] ?? 0;
   return {
+    ApplyRenames: v('renames'),
     ApplyCreates: v('createUsers') + v('updateUsers') + v('createGroups') + v('updateGroups'),
     ApplyMemberships: v('addMembers') + v('removeMembers'),
     ApplyDeletes: v('deleteUsers') + v('deleteGroups'),

@@ -1,35 +1,42 @@
 /**
  * Runs statemachines/sync.asl.json on this machine with aws-local-stepfunctions, each Task state
- * mapped to the real handler (with real SDK clients pointed at the local stand-ins), and records
- * every execution in the local Step Functions stand-in (status, output, history) so that the
- * handlers' ListExecutions, the CLI and redrives see it as they would in AWS.
+ * mapped to the real handler with real SDK clients, and records every execution in the local Step
+ * Functions stand-in (status, output, history) so that the CLI and redrives see it as they would
+ * in AWS.
+ *
+ * Where the clients point is the environment's business, not the runner's: a LocalEnvironment
+ * (local/environment.ts) points them at the stand-ins; a LiveEnvironment (local/live.ts) builds
+ * them the usual way (credential chain, region, AWS_ENDPOINT_URL_* variables), so live runs read
+ * and write the real services through the same code.
  *
  * Redrive is emulated as Step Functions does it: the execution restarts at the state that failed,
  * with the input that state received, and a Map re-runs only the iterations that did not succeed.
  */
 import { randomBytes } from 'node:crypto';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SFNClient } from '@aws-sdk/client-sfn';
 import type { IdentitystoreClient } from '@aws-sdk/client-identitystore';
 import { StateMachine } from 'aws-local-stepfunctions';
+import { LEASE_TIMINGS } from '../lambdas/core/lease';
 import type { Provider } from '../lambdas/core/model';
 import { ownershipRules } from '../lambdas/core/ownership';
-import { makeApplyBatch } from '../lambdas/handlers/apply-batch';
-import { makeCheckConcurrency } from '../lambdas/handlers/check-concurrency';
-import { makeComputePlan } from '../lambdas/handlers/compute-plan';
-import { makeFetchSource } from '../lambdas/handlers/fetch-source';
-import { makeFetchTarget } from '../lambdas/handlers/fetch-target';
-import { makeReport } from '../lambdas/handlers/report';
-import { makeResolveSecret } from '../lambdas/handlers/resolve-secret';
-import { makeIdentityStoreClient } from '../lambdas/identitystore/client';
-import { DirBlobStore } from '../lambdas/runtime/blobs';
-import { type Deps, withTransientErrors } from '../lambdas/runtime/deps';
+import { type BlobStore, DirBlobStore } from '../lambdas/runtime/blobs';
+import { type Deps, wrapStep } from '../lambdas/runtime/deps';
+import { LeaseStore } from '../lambdas/runtime/lease';
 import { CapturingLogger, CapturingMetrics, METRICS_NAMESPACE, SERVICE } from '../lambdas/runtime/powertools';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalExecution } from './aws';
 import { localDefinition, startingAt, stateMachineName } from './definition';
 import type { LocalEnvironment } from './environment';
 import { payloadStats, toHistory } from './history';
 import { type ApplyProgress, ApplyTracker } from './progress';
+import {
+  type HandlerServices,
+  type RunnerDefaults,
+  type RunnerEnvironment,
+  standInServices,
+} from './services';
+import { LOCAL_WAIT_MS, lambdaContext, TASK_STATES, WAIT_STATES } from './tasks';
+
+export type { HandlerServices, RunnerDefaults, RunnerEnvironment } from './services';
+export { LOCAL_CREDENTIALS, standInServices } from './services';
 
 // aws-local-stepfunctions uses Promise.withResolvers (Node 22+).
 const P = Promise as unknown as { withResolvers?: unknown };
@@ -43,9 +50,10 @@ P.withResolvers ??= <T>() => {
   return { promise, resolve, reject };
 };
 
-const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 // Local tooling runs on Node 20; the Lambdas run on nodejs22.x.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// As Lambda sets it for on-demand functions: the loggers then report cold starts (see `warm`).
+process.env.AWS_LAMBDA_INITIALIZATION_TYPE ??= 'on-demand';
 
 type Event = Record<string, unknown> & { type: string; timestamp: number };
 type TaskFn = (input: unknown) => Promise<unknown>;
@@ -75,8 +83,11 @@ export interface LocalRunResult {
 export interface RunOptions {
   input?: unknown;
   name?: string;
-  /** Pause of every ASL Retry in local runs (the definition's own intervals are seconds to minutes). */
-  retryPauseMs?: number;
+  /**
+   * Pause of every ASL Retry (default 200 ms: the definition's own intervals are seconds to
+   * minutes); null keeps the definition's intervals, as deployed (live runs).
+   */
+  retryPauseMs?: number | null;
   onProgress?: (e: ProgressEvent) => void;
   /** How often 'apply' progress is reported while batches apply (default 2,000 ms). */
   progressMs?: number;
@@ -84,20 +95,9 @@ export interface RunOptions {
   wrapTask?: (state: string, real: TaskFn) => TaskFn;
   /** The handlers' clock (tests move it forward to expire a plan). */
   now?: () => Date;
+  /** The Step Functions start time of the execution (tests start one "earlier"); default: now. */
+  startDate?: Date;
 }
-
-const TASK_STATES = {
-  CheckConcurrency: makeCheckConcurrency,
-  ResolveSecret: makeResolveSecret,
-  FetchSource: makeFetchSource,
-  FetchTarget: makeFetchTarget,
-  ComputePlan: makeComputePlan,
-  ApplyRenamesBatch: makeApplyBatch,
-  ApplyCreatesBatch: makeApplyBatch,
-  ApplyMembershipsBatch: makeApplyBatch,
-  ApplyDeletesBatch: makeApplyBatch,
-  Report: makeReport,
-} as const;
 
 interface Record_ {
   provider: Provider;
@@ -107,30 +107,28 @@ interface Record_ {
 }
 
 export class LocalRunner {
-  private readonly clients: {
-    secrets: SecretsManagerClient;
-    sfn: SFNClient;
-  };
+  readonly env: RunnerEnvironment;
+  private readonly services: HandlerServices;
+  private readonly blobs: BlobStore;
+  /** Per provider and step: whether its local "Lambda container" has been invoked (cold starts). */
+  private readonly warm = new Set<string>();
   private readonly records = new Map<string, Record_>();
   readonly logs: string[] = [];
   readonly metrics: unknown[] = [];
 
+  /**
+   * `env`: a LocalEnvironment (its stand-ins; the runner makes and closes the clients) or any
+   * RunnerEnvironment with its own services (a live run's). `blobs`: a folder, or a blob store.
+   */
   constructor(
-    readonly env: LocalEnvironment,
-    readonly blobDir: string,
-    private readonly defaults: Pick<RunOptions, 'retryPauseMs' | 'onProgress' | 'now' | 'progressMs'> & {
-      /** The Identity Store client's retries (tests shorten them). */
-      identityStoreRetry?: { maxAttempts: number; baseMs: number; maxMs: number };
-      /** FetchTarget's time for starting membership reads per invocation (tests force hand-overs). */
-      targetReadBudgetMs?: number;
-    } = {},
+    env: LocalEnvironment | RunnerEnvironment,
+    readonly blobDir: string | BlobStore,
+    private readonly defaults: RunnerDefaults = {},
   ) {
-    const endpoint = env.aws.endpoint;
-    const credentials = LOCAL_CREDENTIALS;
-    this.clients = {
-      secrets: new SecretsManagerClient({ endpoint, region: LOCAL_REGION, credentials }),
-      sfn: new SFNClient({ endpoint, region: LOCAL_REGION, credentials }),
-    };
+    const services = 'services' in env ? env.services : standInServices(env, defaults);
+    this.env = { config: env.config, providers: env.providers, aws: env.aws, services };
+    this.services = services;
+    this.blobs = typeof blobDir === 'string' ? new DirBlobStore(blobDir) : blobDir;
     for (const p of env.providers) {
       env.aws.registerStateMachine(
         stateMachineName(p),
@@ -164,7 +162,7 @@ export class LocalRunner {
     now: () => Date,
     created: (client: IdentitystoreClient) => void,
   ): Deps {
-    const { config, emulator } = this.env;
+    const { config } = this.env;
     const sinkLog = (line: string) => {
       logs.push(line);
       this.logs.push(line);
@@ -173,6 +171,7 @@ export class LocalRunner {
       metrics.push(m);
       this.metrics.push(m);
     };
+    const sourceOptions = this.services.sourceOptions?.(provider);
     return {
       provider,
       config,
@@ -183,31 +182,25 @@ export class LocalRunner {
         serviceName: SERVICE,
         defaultDimensions: { provider },
       }),
-      blobs: new DirBlobStore(this.blobDir),
+      blobs: this.blobs,
       // One client per invocation: in AWS each concurrent Lambda has its own client and so its
       // own share of the request budget (the pace); here all run in one process.
       identityStore: (rps) => {
-        const c = makeIdentityStoreClient({
-          endpoint: emulator.endpoint,
-          region: LOCAL_REGION,
-          credentials: LOCAL_CREDENTIALS,
-          rps: this.env.unpaced ? 1000 : rps,
-          maxAttempts: this.defaults.identityStoreRetry?.maxAttempts ?? 8,
-          backoff: this.defaults.identityStoreRetry ?? { baseMs: 50, maxMs: 2000 },
-        });
+        const c = this.services.identityStore(rps);
         created(c);
         return c;
       },
-      secrets: this.clients.secrets,
-      sfn: this.clients.sfn,
+      secrets: this.services.secrets,
+      sfn: this.services.sfn,
+      lease: new LeaseStore(this.services.dynamo, this.services.leaseTable, config.identityStoreId, now, {
+        ...LEASE_TIMINGS,
+        ...this.defaults.lease,
+      }),
       now,
       ...(this.defaults.targetReadBudgetMs === undefined
         ? {}
         : { targetReadBudgetMs: this.defaults.targetReadBudgetMs }),
-      sourceOptions:
-        provider === 'github'
-          ? { retry: { retryBaseMs: 50, rateLimitUnitMs: 50, graphqlMinIntervalMs: 0 } }
-          : { retry: { baseDelayMs: 50, retryAfterUnitMs: 50 } },
+      ...(sourceOptions ? { sourceOptions } : {}),
     };
   }
 
@@ -227,7 +220,7 @@ export class LocalRunner {
       stateMachineArn,
       name,
       status: 'RUNNING',
-      startDate: new Date(),
+      startDate: opts.startDate ?? new Date(),
       input: JSON.stringify(input),
       redriveCount: 0,
       history: [],
@@ -319,19 +312,52 @@ export class LocalRunner {
       ? setInterval(reportApply, opts.progressMs ?? this.defaults.progressMs ?? 2000)
       : undefined;
     const handlers: Record<string, TaskFn> = {};
-    for (const [state, factory] of Object.entries(TASK_STATES)) {
-      const real: TaskFn = withTransientErrors(state, (factory as (d: Deps) => TaskFn)(deps));
+    let stopped = false;
+    for (const [state, { step, factory }] of Object.entries(TASK_STATES)) {
+      // As in Lambda: one invocation at a time per logger, so each gets a child with its own
+      // context (the Map's batches run at once here, in one process).
+      const real: TaskFn = async (ev) => {
+        const log = deps.log.createChild() as CapturingLogger;
+        const container = `${record.provider}/${step}`;
+        if (this.warm.has(container)) log.warm();
+        this.warm.add(container);
+        const d: Deps = { ...deps, log };
+        return wrapStep(
+          step,
+          d,
+          (factory as (d: Deps) => TaskFn)(d),
+        )(ev, lambdaContext(record.provider, step));
+      };
       const fn = opts.wrapTask ? opts.wrapTask(state, real) : real;
       // A redriven Map does not invoke the iterations that succeeded before.
       const skip = (ev: unknown) =>
         state.startsWith('Apply') && skipIterations.has((ev as { index?: number }).index ?? -1);
-      handlers[state] = async (ev) => (skip(ev) ? { skipped: true } : fn(ev));
+      handlers[state] = async (ev) => {
+        if (skip(ev)) return { skipped: true };
+        // As in AWS, a failed execution invokes nothing more: aws-local-stepfunctions goes on
+        // starting a failed Map's queued iterations (its concurrency limiter keeps them). The
+        // failure settles in microtasks, so by the next macrotask `stopped` says so.
+        await new Promise((r) => setImmediate(r));
+        if (stopped) throw new Error(`${execution.name} has stopped: ${state} is not invoked`);
+        return fn(ev);
+      };
     }
-    const retryPause = opts.retryPauseMs ?? this.defaults.retryPauseMs ?? 200;
-    const retryIntervalOverrides = Object.fromEntries(Object.keys(TASK_STATES).map((s) => [s, retryPause]));
+    const retryPause =
+      opts.retryPauseMs !== undefined ? opts.retryPauseMs : (this.defaults.retryPauseMs ?? 200);
+    const retryIntervalOverrides =
+      retryPause === null
+        ? undefined
+        : Object.fromEntries(Object.keys(TASK_STATES).map((s) => [s, retryPause]));
+    const waitMs = this.defaults.waitMs === undefined ? LOCAL_WAIT_MS : this.defaults.waitMs;
+    const waitTimeOverrides =
+      waitMs === null ? undefined : Object.fromEntries(WAIT_STATES.map((s) => [s, waitMs]));
     const sm = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
     const run = sm.run(input as never, {
-      overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides },
+      overrides: {
+        taskResourceLocalHandlers: handlers as never,
+        ...(retryIntervalOverrides ? { retryIntervalOverrides } : {}),
+        ...(waitTimeOverrides ? { waitTimeOverrides } : {}),
+      },
       context: record.context as never,
     });
     const events: Event[] = [];
@@ -385,6 +411,7 @@ export class LocalRunner {
       execution.status = aborted ? 'ABORTED' : 'FAILED';
       execution.error = cause?.name ?? (err as Error).name;
       execution.cause = cause?.message ?? (err as Error).message;
+      stopped = true;
     }
     await consume;
     if (ticker) clearInterval(ticker);
@@ -406,7 +433,6 @@ export class LocalRunner {
 
   /** Closes the SDK clients (the environment is closed by its owner). */
   close(): void {
-    this.clients.secrets.destroy();
-    this.clients.sfn.destroy();
+    this.services.close();
   }
 }

@@ -46,7 +46,7 @@ export function applyProgress(p: Progress, now = new Date()): ApplyProgress | un
   const all = [...p.applied.values()];
   const allDone = APPLY_STATES.reduce((n, s) => n + done(s), 0);
   const allTotal = APPLY_STATES.reduce((n, s) => n + (totals[s] ?? 0), 0);
-  const first = p.applied.get('ApplyCreates')?.startedAt ?? all.find((a) => a.startedAt)?.startedAt;
+  const first = all.map((a) => a.startedAt).find((t) => t !== undefined);
   const elapsed = first ? now.getTime() - first.getTime() : 0;
   const calls = all.reduce((n, a) => n + a.calls, 0);
   const left = eta(allDone, allTotal - allDone, elapsed);
@@ -152,6 +152,13 @@ export async function follow(
 export function outcomeLines(r: FollowResult, provider: string): string[] {
   const x = r.execution;
   const took = duration(x.redriveDate ?? x.startDate, x.stopDate);
+  const skipped = (r.summary as { skipped?: { message?: string } } | undefined)?.skipped;
+  if (x.status === 'SUCCEEDED' && skipped) {
+    return [
+      `${provider} run ${x.name}: skipped: ${skipped.message ?? ''}`,
+      `  SUCCEEDED in ${took} (nothing read or changed)`,
+    ];
+  }
   if (x.status === 'SUCCEEDED' && r.summary) {
     return [...summaryLines(r.summary), `  SUCCEEDED in ${took}`];
   }

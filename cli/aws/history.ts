@@ -150,6 +150,7 @@ export interface AppliedSoFar {
 }
 
 const PHASE_STATE: Record<string, string> = {
+  renames: 'ApplyRenames',
   creates: 'ApplyCreates',
   memberships: 'ApplyMemberships',
   deletes: 'ApplyDeletes',

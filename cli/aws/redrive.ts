@@ -31,6 +31,7 @@ import {
 import { follow, outcomeLines } from './follow';
 import { failureOf, HistoryReader, machineTopology, progressOf } from './history';
 import { failedAt } from './render';
+import { historyRoom, newerCandidates, supersededBy } from './superseded';
 
 /** Step Functions re-drives an execution for 14 days after it stopped. */
 export const REDRIVE_WINDOW_DAYS = 14;
@@ -80,7 +81,16 @@ async function latest(aws: Aws, provider: string | undefined): Promise<string> {
 export function refusal(
   x: DescribeExecutionCommandOutput,
   provider: string,
-  context: { failure?: string; error?: string; planAgeHours?: number; maxAgeHours: number },
+  context: {
+    failure?: string;
+    error?: string;
+    planAgeHours?: number;
+    maxAgeHours: number;
+    /** A newer execution of the provider that applied since (cli/aws/superseded.ts). */
+    supersededBy?: string;
+    /** Why the history cannot hold the redrive (cli/aws/superseded.ts). */
+    historyRoom?: string;
+  },
   now = new Date(),
 ): string | undefined {
   const name = x.name ?? x.executionArn;
@@ -99,6 +109,9 @@ export function refusal(
   }
   const repeat = context.error ? REPEATS[context.error] : undefined;
   if (repeat) return `${name} failed with ${context.error} in ${context.failure}: ${repeat}. ${newRun}`;
+  if (context.supersededBy)
+    return `${name}'s plan is superseded: ${context.supersededBy}. Its plan was made from older data (it could undo that run's work, e.g. re-create a leaver), so the re-driven batches would stop with PlanSupersededError and change nothing. ${newRun}`;
+  if (context.historyRoom) return `${name} cannot be re-driven safely: ${context.historyRoom}. ${newRun}`;
   if (context.planAgeHours !== undefined && context.planAgeHours > context.maxAgeHours)
     return `${name}'s plan was made ${Math.floor(context.planAgeHours)} hours ago, more than planMaxAgeHours (${context.maxAgeHours}): the re-driven batches would stop with PlanExpiredError and change nothing. ${newRun}`;
   return undefined;
@@ -129,11 +142,18 @@ export function redriveCommand(parsed: Parsed, io: Io = processIo()): Promise<nu
     const failure = failureOf(reader.events, topo);
     const plan = progressOf(reader.events, topo).plan;
     const planAgeHours = plan?.createdAt ? (Date.now() - Date.parse(plan.createdAt)) / 3_600_000 : undefined;
+    const redrivable = x.status === 'FAILED' || x.status === 'TIMED_OUT' || x.status === 'ABORTED';
+    const newer = redrivable
+      ? supersededBy(x as { startDate: Date }, await newerCandidates(aws.client, machineArn, x))
+      : undefined;
+    const room = redrivable ? historyRoom(reader.events.length, failure.failedBatches.length) : undefined;
     const reason = refusal(x, provider, {
       failure: failedAt(failure),
       ...(x.error ? { error: x.error } : {}),
       ...(planAgeHours !== undefined ? { planAgeHours } : {}),
       maxAgeHours: planMaxAgeHours(),
+      ...(newer ? { supersededBy: newer } : {}),
+      ...(room ? { historyRoom: room } : {}),
     });
     const force = Boolean(values.force) && x.status !== 'SUCCEEDED' && x.status !== 'RUNNING';
     if (reason && !force) {

@@ -3,6 +3,7 @@
  * the Report step, its `changes` lines read back into cli/summary.ts's shape), the plan as a table,
  * a failure with what to do about it, counts and durations.
  */
+import { ACTIONS } from '../../lambdas/core/describe';
 import type { NamedErrorName } from '../../lambdas/core/errors';
 import type { ReportChange, RunReport } from '../../lambdas/core/report';
 import type { RunSummary } from '../../lambdas/handlers/report';
@@ -101,22 +102,9 @@ export function summaryLines(s: RunSummary): string[] {
   ];
 }
 
-const ACTION: Record<ReportChange['op'], string> = {
-  addMember: 'add member',
-  removeMember: 'remove member',
-  createUser: 'create user',
-  updateUser: 'update user',
-  deleteUser: 'delete user',
-  createGroup: 'create group',
-  updateGroup: 'update group',
-  deleteGroup: 'delete group',
-  renameUser: 'rename user',
-  renameGroup: 'rename group',
-};
-
 /** A report's change as a plan row: the reason is the detail. */
 export function reportRow(c: ReportChange): ChangeRow {
-  const action = c.op === 'updateGroup' && /adopt/.test(c.reason) ? 'adopt group' : ACTION[c.op];
+  const action = c.op === 'updateGroup' && /adopt/.test(c.reason) ? 'adopt group' : ACTIONS[c.op];
   return { action, user: c.user ?? '', group: c.group ?? '', detail: c.reason };
 }
 
@@ -207,6 +195,10 @@ const WHAT_TO_DO: Record<NamedErrorName, string> = {
     'check the plan (scim-sync plan <provider>); if the deletions are right, start with --allow-mass-deletion',
   PlanExpiredError: 'the plan is too old to apply: start a new run',
   ConcurrentRunError: 'another run was in progress: nothing to do (check it with scim-sync status)',
+  LeaseLostError:
+    'another run holds the Identity Store: re-drive this one after it has ended (scim-sync status)',
+  PlanSupersededError:
+    'a newer run of this provider has applied since: start a new run instead of re-driving',
   BatchIncompleteError: 're-drive it once the Identity Store is healthy: scim-sync redrive <execution-arn>',
   SyncIncompleteError: 'read the failures in the summary, fix their cause, then start a new run',
   TransientServiceError:

@@ -62,8 +62,9 @@ export async function runStatus(aws: Aws, machine: Machine, item: ExecutionListI
   };
   if (x.output) {
     try {
-      const out = JSON.parse(x.output) as RunSummary;
-      s.outcome = out.outcome;
+      const out = JSON.parse(x.output) as RunSummary & { skipped?: unknown };
+      // A start that skipped (another run held the Identity Store's lease) read and changed nothing.
+      s.outcome = out.skipped ? 'skipped' : out.outcome;
       s.counts = out.plan;
       if (out.applied) s.applied = out.applied;
     } catch {
@@ -95,7 +96,10 @@ export async function runStatus(aws: Aws, machine: Machine, item: ExecutionListI
 }
 
 function outcomeWord(s: RunStatus): string {
-  if (s.status === 'SUCCEEDED') return s.outcome === 'dry-run' ? 'dry run' : 'applied';
+  if (s.status === 'SUCCEEDED') {
+    if (s.outcome === 'skipped') return 'skipped';
+    return s.outcome === 'dry-run' ? 'dry run' : 'applied';
+  }
   if (s.status === 'RUNNING') {
     const p = s.progress;
     const b = p?.batches !== undefined ? ` ${p.batchesDone ?? 0}/${p.batches}` : '';

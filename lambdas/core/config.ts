@@ -109,6 +109,8 @@ export const ConfigSchema = z
       .string()
       .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'must be an AWS region such as eu-west-2' }),
     alarmEmails: z.array(z.email()).default([]),
+    /** false deploys every schedule DISABLED (a first deploy: dry run and review before enabling). */
+    schedulesEnabled: z.boolean().default(true),
     /** The deletion guard trips when a plan deletes more than this share of owned users or groups... */
     maxDeletionPercent: z.number().min(0).max(100).default(10),
     /** ...and more than this many of them (so one leaver in a small team does not trip it). */

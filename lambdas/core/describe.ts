@@ -114,6 +114,8 @@ const WORDS: { [K in OperationKind]: Words<K> } = {
     }),
     reason: (op, ctx) =>
       Object.keys(op.set)
+        // The rename first: the other attributes usually follow from it.
+        .sort((a, b) => Number(b === 'userName') - Number(a === 'userName'))
         .map((k) =>
           k === 'profileUrl'
             ? `its ${ctx.source} id is recorded (once)`
@@ -230,6 +232,20 @@ const WORDS: { [K in OperationKind]: Words<K> } = {
 };
 
 const words = <K extends OperationKind>(kind: K): Words<K> => WORDS[kind] as Words<K>;
+
+/** What a change does, in two or three words ("rename group", "remove member"). */
+export const ACTIONS: Record<OperationKind, string> = {
+  renameUser: 'rename user',
+  renameGroup: 'rename group',
+  createUser: 'create user',
+  updateUser: 'update user',
+  deleteUser: 'delete user',
+  createGroup: 'create group',
+  updateGroup: 'update group',
+  deleteGroup: 'delete group',
+  addMember: 'add member',
+  removeMember: 'remove member',
+};
 
 /** A log-friendly description of an operation: what, on whom, and why. */
 export function describeOp(op: Operation): OpDescription {

@@ -73,9 +73,31 @@ export class PlanExpiredError extends ScimSyncError {
   readonly retryable = false;
 }
 
-/** Another execution of this state machine is already running. */
+/**
+ * Another execution holds the Identity Store's lease (one run at a time per store, both providers
+ * together), so a manual start stopped before reading or changing anything.
+ */
 export class ConcurrentRunError extends ScimSyncError {
   override readonly name = 'ConcurrentRunError' as const;
+  readonly retryable = false;
+}
+
+/**
+ * A running execution (usually a redrive) found the Identity Store's lease held by another
+ * execution: it stops before its next read or write. Re-drive it once the other run has ended.
+ */
+export class LeaseLostError extends ScimSyncError {
+  override readonly name = 'LeaseLostError' as const;
+  readonly retryable = false;
+}
+
+/**
+ * A newer execution of the same provider has applied its plan (or succeeded) since this one
+ * started: this one's plan was made from older data and is not applied (a redrive would undo the
+ * newer run's work, e.g. re-create a leaver). Start a new execution instead.
+ */
+export class PlanSupersededError extends ScimSyncError {
+  override readonly name = 'PlanSupersededError' as const;
   readonly retryable = false;
 }
 
@@ -120,6 +142,8 @@ export const NAMED_ERRORS = [
   DeletionGuardError,
   PlanExpiredError,
   ConcurrentRunError,
+  LeaseLostError,
+  PlanSupersededError,
   BatchIncompleteError,
   SyncIncompleteError,
   TransientServiceError,

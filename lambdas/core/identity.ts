@@ -257,118 +257,117 @@ function invalidUser(u: SourceUser): string | undefined {
   );
 }
 
+/** One kind's source entities, sorted into those the plan may write and the conflicts. */
+function screenKind<T extends { id: string }>(
+  kind: 'user' | 'group',
+  items: T[],
+  nameOf: (t: T) => string,
+  check: (t: T) => { invalid?: string; claimed?: string },
+  provider: string,
+  conflicts: Conflict[],
+): { kept: T[]; blocked: Map<string, string> } {
+  const dupes = indexBy(items, (t) => nameKey(nameOf(t)));
+  const kept: T[] = [];
+  const blocked = new Map<string, string>();
+  for (const t of items) {
+    const name = nameOf(t);
+    const same = dupes.get(nameKey(name)) ?? [];
+    const { invalid, claimed } = same.length > 1 ? {} : check(t);
+    const [reason, message]: [Conflict['reason'], string] | [] =
+      same.length > 1
+        ? [
+            'duplicate-name',
+            `${same.length} ${provider} ${kind}s are named ${name} ignoring case and Unicode form (ids ${same
+              .map((x) => x.id)
+              .sort()
+              .join(
+                ', ',
+              )}), which the Identity Store would make one; none is synced until all but one are renamed${kind === 'group' ? " (merging them would let whoever controls one grant the other's access)" : ''}`,
+          ]
+        : invalid
+          ? ['invalid-name', `${invalid}; not synced, and the ${kind} is left as it is in the Identity Store`]
+          : claimed
+            ? ['claimed', claimed]
+            : [];
+    if (!reason) {
+      kept.push(t);
+      continue;
+    }
+    blocked.set(t.id, name);
+    conflicts.push({ kind, name, sourceId: t.id, reason, message: message! });
+  }
+  return { kept, blocked };
+}
+
 /**
- * Sorts the source into what the plan may write and what is a conflict: names the Identity Store
- * cannot hold, names two source entities share (ignoring case and Unicode form: the store would
- * make them one), and entities that, once written, would fall under another provider's claim
- * (a GitHub team named with Entra's prefix is never created, whether or not the store holds it).
+ * Sorts the source into what the plan may write and what is a conflict: names two source entities
+ * share (ignoring case and Unicode form: the store would make them one), names the Identity Store
+ * cannot hold, and entities that, once written, would fall under another provider's claim (a
+ * GitHub team named with Entra's prefix is never created, whether or not the store holds it).
  * Names are normalized (NFC, no surrounding whitespace) before anything is compared or written.
  */
 export function screenSource(source: SourceSnapshot, rules: OwnershipRules): Screened {
   const conflicts: Conflict[] = [];
-  const blockedUsers = new Map<string, string>();
-  const blockedGroups = new Map<string, string>();
-  const block = (
-    kind: 'user' | 'group',
-    s: { id: string; name: string },
-    reason: Conflict['reason'],
-    message: string,
-  ) => {
-    (kind === 'user' ? blockedUsers : blockedGroups).set(s.id, s.name);
-    conflicts.push({ kind, name: s.name, sourceId: s.id, reason, message });
-  };
   const provider = PROVIDER_NAMES[rules.provider];
   const who = (p: Provider | undefined) => (p ? PROVIDER_NAMES[p] : 'no provider');
-
-  const norm = source.users.map((u) => ({
-    ...u,
-    userName: normalizeName(u.userName),
-    displayName: normalizeName(u.displayName),
-    name: {
-      givenName: normalizeName(u.name.givenName),
-      familyName: normalizeName(u.name.familyName),
-      ...(u.name.formatted === undefined ? {} : { formatted: normalizeName(u.name.formatted) }),
+  const users = screenKind(
+    'user',
+    source.users.map((u) => ({
+      ...u,
+      userName: normalizeName(u.userName),
+      displayName: normalizeName(u.displayName),
+      name: {
+        givenName: normalizeName(u.name.givenName),
+        familyName: normalizeName(u.name.familyName),
+        ...(u.name.formatted === undefined ? {} : { formatted: normalizeName(u.name.formatted) }),
+      },
+      email: { ...u.email, value: normalizeName(u.email.value) },
+    })),
+    (u) => u.userName,
+    (u) => {
+      const claimant = userClaimant(rules, {
+        userId: '-',
+        userName: u.userName,
+        emails: [{ type: u.email.type }],
+      });
+      return {
+        invalid: invalidUser(u),
+        ...(claimant !== rules.provider
+          ? {
+              claimed: `user ${u.userName} would not be ${provider}'s once written (it falls under ${who(claimant)}'s claim); not synced`,
+            }
+          : {}),
+      };
     },
-    email: { ...u.email, value: normalizeName(u.email.value) },
-  }));
-  const userDupes = indexBy(norm, (u) => nameKey(u.userName));
-  const users: SourceUser[] = [];
-  for (const u of norm) {
-    const s = { id: u.id, name: u.userName };
-    const same = userDupes.get(nameKey(u.userName)) ?? [];
-    const invalid = invalidUser(u);
-    const claimant = userClaimant(rules, {
-      userId: '-',
-      userName: u.userName,
-      emails: [{ type: u.email.type }],
-    });
-    if (same.length > 1) {
-      block(
-        'user',
-        s,
-        'duplicate-name',
-        `${same.length} ${provider} users are named ${u.userName} ignoring case and Unicode form (ids ${same
-          .map((x) => x.id)
-          .sort()
-          .join(
-            ', ',
-          )}), which the Identity Store would make one; none is synced until all but one are renamed`,
-      );
-    } else if (invalid) {
-      block(
-        'user',
-        s,
-        'invalid-name',
-        `${invalid}; not synced, and the user is left as it is in the Identity Store`,
-      );
-    } else if (claimant !== rules.provider) {
-      block(
-        'user',
-        s,
-        'claimed',
-        `user ${u.userName} would not be ${provider}'s once written (it falls under ${who(claimant)}'s claim); not synced`,
-      );
-    } else users.push(u);
-  }
-
-  const gnorm = source.groups.map((g) => ({ ...g, displayName: normalizeName(g.displayName) }));
-  const groupDupes = indexBy(gnorm, (g) => nameKey(g.displayName));
-  const groups: SourceGroup[] = [];
-  for (const g of gnorm) {
-    const s = { id: g.id, name: g.displayName };
-    const same = groupDupes.get(nameKey(g.displayName)) ?? [];
-    const invalid = invalidGroupName(g.displayName);
-    const claimant = groupClaimant(rules, {
-      displayName: g.displayName,
-      description: groupRecord(rules, g.id),
-    });
-    if (same.length > 1) {
-      block(
-        'group',
-        s,
-        'duplicate-name',
-        `${same.length} ${provider} groups are named ${g.displayName} ignoring case and Unicode form (ids ${same
-          .map((x) => x.id)
-          .sort()
-          .join(
-            ', ',
-          )}), which the Identity Store would make one; none is synced until all but one are renamed (merging them would let whoever controls one grant the other's access)`,
-      );
-    } else if (invalid) {
-      block(
-        'group',
-        s,
-        'invalid-name',
-        `${invalid}; not synced, and the group is left as it is in the Identity Store`,
-      );
-    } else if (claimant !== rules.provider) {
-      block(
-        'group',
-        s,
-        'claimed',
-        `group ${g.displayName} is in ${who(claimant)}'s namespace${claimant === 'entra' ? ' (its group prefix)' : ''}: ${provider} never creates or manages it; rename the ${rules.provider === 'github' ? 'team' : 'group'} or leave it out of the sync`,
-      );
-    } else groups.push(g);
-  }
-  return { users, groups, blockedUsers, blockedGroups, conflicts };
+    provider,
+    conflicts,
+  );
+  const groups = screenKind(
+    'group',
+    source.groups.map((g) => ({ ...g, displayName: normalizeName(g.displayName) })),
+    (g) => g.displayName,
+    (g) => {
+      const claimant = groupClaimant(rules, {
+        displayName: g.displayName,
+        description: groupRecord(rules, g.id),
+      });
+      return {
+        invalid: invalidGroupName(g.displayName),
+        ...(claimant !== rules.provider
+          ? {
+              claimed: `group ${g.displayName} is in ${who(claimant)}'s namespace${claimant === 'entra' ? ' (its group prefix)' : ''}: ${provider} never creates or manages it; rename the ${rules.provider === 'github' ? 'team' : 'group'} or leave it out of the sync`,
+            }
+          : {}),
+      };
+    },
+    provider,
+    conflicts,
+  );
+  return {
+    users: users.kept,
+    groups: groups.kept,
+    blockedUsers: users.blocked,
+    blockedGroups: groups.blocked,
+    conflicts,
+  };
 }

@@ -163,7 +163,10 @@ export const OperationSchema = z.discriminatedUnion('op', [
   z.object({
     op: z.literal('updateGroup'),
     groupId: z.string(),
-    /** The group's name before this operation. */
+    /**
+     * The group's name as the plan found it (a group that moves out of the way for a moment keeps
+     * this name here: the words are about the group people know).
+     */
     displayName: z.string(),
     /** Only the attributes that change. */
     set: z.object({ displayName: z.string().optional(), description: z.string().optional() }),
@@ -182,7 +185,7 @@ export const OperationSchema = z.discriminatedUnion('op', [
   z.object({
     op: z.literal('updateUser'),
     userId: z.string(),
-    /** The user's UserName before this operation. */
+    /** The user's UserName as the plan found it (see updateGroup). */
     userName: z.string(),
     /** Only the attributes that change. */
     set: UserAttrsSchema.extend({ userName: z.string() }).partial(),

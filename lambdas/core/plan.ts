@@ -114,21 +114,19 @@ export function computePlan(source: SourceSnapshot, target: TargetSnapshot, rule
       { ...su, profileUrl },
       userById.get(e.id)!,
     );
-    let current = e.name;
     if (nameKey(su.userName) !== nameKey(e.name)) {
       const how = userNaming.vacate.get(e.id);
       if (how === 'final') {
         ops.push({ op: 'renameUser', userId: e.id, userName: e.name, to: su.userName, step: 'final' });
-        current = su.userName;
       } else {
         if (how === 'temporary') {
-          current = temporaryUserName(rules, e.id);
-          ops.push({ op: 'renameUser', userId: e.id, userName: e.name, to: current, step: 'temporary' });
+          const to = temporaryUserName(rules, e.id);
+          ops.push({ op: 'renameUser', userId: e.id, userName: e.name, to, step: 'temporary' });
         }
         set.userName = su.userName;
       }
     }
-    if (Object.keys(set).length > 0) ops.push({ op: 'updateUser', userId: e.id, userName: current, set });
+    if (Object.keys(set).length > 0) ops.push({ op: 'updateUser', userId: e.id, userName: e.name, set });
   }
   const deletedUsers = new Set<string>();
   for (const e of unmatchedOwned(storeUsers, um)) {
@@ -194,7 +192,6 @@ export function computePlan(source: SourceSnapshot, target: TargetSnapshot, rule
     }
     const tg = groupById.get(e.id)!;
     const set = groupChanges({ displayName: sg.displayName, description }, tg);
-    let current = e.name;
     if (set.displayName !== undefined) {
       const how = groupNaming.vacate.get(e.id);
       if (how === 'final') {
@@ -206,17 +203,16 @@ export function computePlan(source: SourceSnapshot, target: TargetSnapshot, rule
           step: 'final',
         });
         delete set.displayName;
-        current = sg.displayName;
       } else if (how === 'temporary') {
-        current = temporaryGroupName(rules, e.id);
-        ops.push({ op: 'renameGroup', groupId: e.id, displayName: e.name, to: current, step: 'temporary' });
+        const to = temporaryGroupName(rules, e.id);
+        ops.push({ op: 'renameGroup', groupId: e.id, displayName: e.name, to, step: 'temporary' });
       }
     }
     if (Object.keys(set).length > 0) {
       ops.push({
         op: 'updateGroup',
         groupId: e.id,
-        displayName: current,
+        displayName: e.name,
         set,
         reason: e.owner === 'adoptable' ? 'adopt' : 'update',
       });

@@ -4,6 +4,7 @@
  * row each, never capped), who gains access, conflicts, failures, other changes, a table per group,
  * then sizes, timings and Identity Store calls.
  */
+import { ACTIONS } from './describe';
 import { nameKey } from './model';
 import { additions, peopleLosing, type ReportChange, removals, type RunReport } from './report';
 
@@ -43,6 +44,8 @@ table{border-collapse:collapse;width:100%;background:#fff;border:1px solid #d0d7
 th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #eaeef2;vertical-align:top;overflow-wrap:anywhere}
 table.people{table-layout:fixed}table.people th:nth-child(1){width:30%}table.people th:nth-child(2){width:26%}
 table.people th:nth-child(4){width:90px}
+#conflict-table td:nth-child(1),#conflict-table td:nth-child(3),#other-table td:nth-child(1),table.group td:nth-child(3){white-space:nowrap}
+#other-table td:nth-child(2),#other-table td:nth-child(3){overflow-wrap:anywhere;min-width:120px}
 .members{max-height:7.5em;overflow:auto;font-size:13px}
 th{background:#f0f2f4;font-weight:600;position:sticky;top:0}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
@@ -81,7 +84,7 @@ function guardBanner(r: RunReport): string {
     case 'overridden':
       return `<div class="banner warn" id="guard"><p><b>The deletion guard was overridden</b> (allowMassDeletion).</p>${reasons}</div>`;
     default:
-      return `<div class="banner ok" id="guard"><p>Deletion guard: passed. The plan deletes ${n(g.deletes.users)} of ${count(g.owned.users, 'owned user')} and ${n(g.deletes.groups)} of ${count(g.owned.groups, 'owned group')}.</p></div>`;
+      return `<div class="banner ok" id="guard"><p>Deletion guard: passed. The plan deletes ${n(g.deletes.users)} of ${count(g.owned.users, 'owned user')} and ${n(g.deletes.groups)} of ${count(g.owned.groups, 'owned group')}, and removes ${n(g.deletes.memberships ?? 0)} of ${count(g.owned.memberships ?? 0, 'managed membership')}.</p></div>`;
   }
 }
 
@@ -143,7 +146,7 @@ function byGroup(r: RunReport): string {
             : c.user
               ? esc(c.user)
               : '<span class="muted">(the group)</span>';
-        return `<tr><td>${sign}</td><td>${who}</td><td>${esc(c.op)}</td><td>${esc(c.reason)}</td><td>${status(c)}</td></tr>`;
+        return `<tr><td>${sign}</td><td>${who}</td><td>${esc(ACTIONS[c.op])}</td><td>${esc(c.reason)}</td><td>${status(c)}</td></tr>`;
       },
       5,
       'changes of this group',
@@ -202,9 +205,9 @@ ${limited(gaining, HTML_LIST_LIMIT, (c) => `<tr><td>${esc(c.user)}</td><td><span
 </tbody></table>
 <h2 id="conflicts">Conflicts</h2>
 ${r.conflicts.length ? `<table id="conflict-table"><thead><tr><th>Kind</th><th>Name</th><th>Cause</th><th>Why it is left alone</th></tr></thead><tbody>${r.conflicts.map((c) => `<tr><td>${esc(c.kind)}</td><td>${esc(c.name)}</td><td>${esc(c.cause)}</td><td>${esc(c.reason)}</td></tr>`).join('')}</tbody></table>` : '<p class="muted">No conflicts.</p>'}
-${failed.length ? `<h2 id="failures">Failed and conflicting operations</h2><table id="failure-table"><thead><tr><th>User</th><th>Group</th><th>Change</th><th>Error</th></tr></thead><tbody>${limited(failed, HTML_LIST_LIMIT, (c) => `<tr><td>${esc(c.user)}</td><td>${esc(c.group)}</td><td>${esc(c.op)}</td><td>${esc([c.error, c.message].filter(Boolean).join(': '))}</td></tr>`, 4, 'failures')}</tbody></table>` : ''}
+${failed.length ? `<h2 id="failures">Failed and conflicting operations</h2><table id="failure-table"><thead><tr><th>User</th><th>Group</th><th>Change</th><th>Error</th></tr></thead><tbody>${limited(failed, HTML_LIST_LIMIT, (c) => `<tr><td>${esc(c.user)}</td><td>${esc(c.group)}</td><td>${esc(ACTIONS[c.op])}</td><td>${esc([c.error, c.message].filter(Boolean).join(': '))}</td></tr>`, 4, 'failures')}</tbody></table>` : ''}
 <h2 id="other">Other changes</h2>
-${others.length ? `<table id="other-table"><thead><tr><th>Change</th><th>User</th><th>Group</th><th>Why</th><th>Status</th></tr></thead><tbody>${limited(others, HTML_LIST_LIMIT, (c) => `<tr><td>${esc(c.op)}</td><td>${esc(c.user)}</td><td>${esc(c.group)}</td><td>${esc(c.reason)}</td><td>${status(c)}</td></tr>`, 5, 'changes')}</tbody></table>` : '<p class="muted">None.</p>'}
+${others.length ? `<table id="other-table"><thead><tr><th>Change</th><th>User</th><th>Group</th><th>Why</th><th>Status</th></tr></thead><tbody>${limited(others, HTML_LIST_LIMIT, (c) => `<tr><td>${esc(ACTIONS[c.op])}</td><td>${esc(c.user)}</td><td>${esc(c.group)}</td><td>${esc(c.reason)}</td><td>${status(c)}</td></tr>`, 5, 'changes')}</tbody></table>` : '<p class="muted">None.</p>'}
 <h2 id="groups">By group</h2>
 ${byGroup(r)}
 <h2 id="run">The run</h2>

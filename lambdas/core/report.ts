@@ -66,8 +66,9 @@ export type GuardOutcome = 'passed' | 'stopped' | 'would-stop' | 'overridden';
 export interface ReportGuard {
   verdict: GuardOutcome;
   reasons: string[];
-  deletes: { users: number; groups: number };
-  owned: { users: number; groups: number };
+  /** memberships: removals counted by the guard (absent in reports written before it counted them). */
+  deletes: { users: number; groups: number; memberships?: number };
+  owned: { users: number; groups: number; memberships?: number };
   limits: { maxDeletionPercent: number; deletionGuardFloor: number };
 }
 

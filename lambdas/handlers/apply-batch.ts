@@ -1,5 +1,7 @@
 /**
- * ApplyBatch: one Map iteration. Refuses a stale plan, applies every operation of its batch
+ * ApplyBatch: one Map iteration. Refuses a stale plan (PlanExpiredError) and a superseded one (a
+ * newer execution of the provider applied since this one started: PlanSupersededError, checked with
+ * the lease, which this batch also renews, before any write), applies every operation of its batch
  * (idempotently), records the outcome per operation in the blob store, then fails with
  * BatchIncompleteError if any operation failed for a retryable reason, so that the state machine
  * retries it and a redrive re-runs it. Operations that failed for good are recorded for Report.
@@ -77,6 +79,7 @@ export const makeApplyBatch =
   async (event: unknown): Promise<BatchSummary> => {
     const { run, plan, phase, index } = parseEvent(ApplyBatchEventSchema, event, 'ApplyBatch');
     assertPlanFresh(plan.createdAt, deps.config.planMaxAgeHours, deps.now());
+    await deps.lease.claimApply(run, `ApplyBatch ${phase}/${index}`);
     const raw = await deps.blobs.getJson(keys.batch(run, phase, index));
     if (raw === undefined)
       throw new SnapshotInvalidError(

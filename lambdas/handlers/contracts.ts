@@ -6,11 +6,22 @@ import { z } from 'zod';
 import { describeIssues, InputValidationError } from '../core/errors';
 import { PhaseSchema, ProviderSchema } from '../core/model';
 
+/**
+ * What started an execution. `schedule`: the EventBridge Scheduler schedule (its input is
+ * `{"trigger":{"kind":"schedule"}}`); `manual`: a person, the CLI or the console (no `trigger`).
+ * A scheduled start that finds its own provider running skips quietly; a manual one says why it
+ * refused. New kinds (e.g. a webhook) are added to this list.
+ */
+export const TRIGGER_KINDS = ['schedule', 'manual'] as const;
+export const TriggerKindSchema = z.enum(TRIGGER_KINDS);
+export type TriggerKind = z.infer<typeof TriggerKindSchema>;
+
 /** The execution input. `{}` works; anything unknown is rejected. */
 export const ExecutionInputSchema = z
   .object({
     dryRun: z.boolean().default(false),
     allowMassDeletion: z.boolean().default(false),
+    trigger: z.object({ kind: TriggerKindSchema }).strict().default({ kind: 'manual' }),
   })
   .strict();
 export type ExecutionInput = z.infer<typeof ExecutionInputSchema>;
@@ -19,7 +30,7 @@ export function parseExecutionInput(raw: unknown): ExecutionInput {
   const r = ExecutionInputSchema.safeParse(raw ?? {});
   if (!r.success) {
     throw new InputValidationError(
-      `execution input rejected: ${describeIssues(r.error.issues)}. Known fields: dryRun (boolean), allowMassDeletion (boolean); {} runs a normal sync.`,
+      `execution input rejected: ${describeIssues(r.error.issues)}. Known fields: dryRun (boolean), allowMassDeletion (boolean), trigger ({"kind": "${TRIGGER_KINDS.join('" | "')}"}); {} runs a normal sync.`,
     );
   }
   return r.data;
@@ -34,6 +45,8 @@ export const RunSchema = z.object({
   dryRun: z.boolean(),
   allowMassDeletion: z.boolean(),
   applyConcurrency: z.number().int().positive(),
+  /** Optional so that executions started before it existed can still be re-driven. */
+  trigger: TriggerKindSchema.default('manual'),
 });
 export type Run = z.infer<typeof RunSchema>;
 

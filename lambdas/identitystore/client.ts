@@ -27,6 +27,8 @@ export interface IdentityStoreClientOptions {
   backoff?: { baseMs: number; maxMs: number };
   /** Static credentials (local stand-ins); default: the SDK's provider chain. */
   credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** A named AWS profile for the provider chain (live runs from the CLI, `--profile`). */
+  profile?: string;
 }
 
 /** The longest service-requested wait the pace honours (a bigger hint is taken as this). */
@@ -54,11 +56,20 @@ export class Pace {
   get waitMs(): number {
     return Math.max(0, this.next - performance.now());
   }
+  /**
+   * Waits for this caller's turn. A turn is claimed when the call is released, not when it was asked
+   * for: after the event loop stalls (a busy Lambda, a loaded machine), the callers that were due meanwhile
+   * are spaced out again instead of going out together, so no second ever carries more than the pace.
+   */
   async take(): Promise<void> {
-    const now = performance.now();
-    const at = Math.max(now, this.next);
-    this.next = at + 1000 / this.rate;
-    if (at > now) await new Promise((r) => setTimeout(r, at - now));
+    for (;;) {
+      const now = performance.now();
+      if (now >= this.next) {
+        this.next = now + 1000 / this.rate;
+        return;
+      }
+      await new Promise((r) => setTimeout(r, this.next - now));
+    }
   }
   /**
    * A ThrottlingException: slow down, and when the service said how long to wait (its
@@ -161,6 +172,7 @@ export function makeIdentityStoreClient(opts: IdentityStoreClientOptions = {}): 
     ...(opts.region ? { region: opts.region } : {}),
     ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
     ...(opts.credentials ? { credentials: opts.credentials } : {}),
+    ...(opts.profile ? { profile: opts.profile } : {}),
     maxAttempts,
     retryStrategy: backoffRetryStrategy(maxAttempts, baseMs, maxMs),
   });

@@ -7,7 +7,10 @@
  *   SCIM_SYNC_CONFIG     the configuration object (docs/configuration.md) as JSON; holds no secrets
  *   SCIM_SYNC_BUCKET     S3 bucket for snapshots, plans and results   (or, in local mode,
  *   SCIM_SYNC_BLOB_DIR   a folder instead)
+ *   SCIM_SYNC_LEASE_TABLE  the DynamoDB table of the Identity Store lease (lambdas/runtime/lease.ts)
+ *   POWERTOOLS_LOG_LEVEL   the log level (INFO unless set)
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { IdentitystoreClient } from '@aws-sdk/client-identitystore';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -22,7 +25,8 @@ import { type OwnershipRules, ownershipRules } from '../core/ownership';
 import { makeIdentityStoreClient } from '../identitystore/client';
 import { awsErrorName, isRetryable } from '../identitystore/util';
 import { type BlobStore, DirBlobStore, S3BlobStore } from './blobs';
-import { makeLogger, makeMetrics } from './powertools';
+import { LEASE_TABLE_ENV, LeaseStore, withLease } from './lease';
+import { type LambdaContext, logKeys, makeLogger, makeMetrics } from './powertools';
 
 export interface Deps {
   provider: Provider;
@@ -35,6 +39,8 @@ export interface Deps {
   identityStore(rps: number): IdentitystoreClient;
   secrets: SecretsManagerClient;
   sfn: SFNClient;
+  /** The Identity Store lease (one run at a time per store, both providers together). */
+  lease: LeaseStore;
   now: () => Date;
   /**
    * How long one FetchTarget invocation starts new membership reads before handing over to the
@@ -51,6 +57,7 @@ const EnvSchema = z
     SCIM_SYNC_CONFIG: z.string().min(2),
     SCIM_SYNC_BUCKET: z.string().min(3).optional(),
     SCIM_SYNC_BLOB_DIR: z.string().min(1).optional(),
+    [LEASE_TABLE_ENV]: z.string().min(3),
   })
   .refine((e) => e.SCIM_SYNC_BUCKET || e.SCIM_SYNC_BLOB_DIR, {
     message: 'set SCIM_SYNC_BUCKET (or SCIM_SYNC_BLOB_DIR in local mode)',
@@ -62,6 +69,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): {
   config: Config;
   bucket?: string;
   blobDir?: string;
+  leaseTable: string;
 } {
   const r = EnvSchema.safeParse(env);
   if (!r.success)
@@ -79,6 +87,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): {
   return {
     provider,
     config,
+    leaseTable: r.data[LEASE_TABLE_ENV],
     ...(r.data.SCIM_SYNC_BUCKET ? { bucket: r.data.SCIM_SYNC_BUCKET } : {}),
     ...(r.data.SCIM_SYNC_BLOB_DIR ? { blobDir: r.data.SCIM_SYNC_BLOB_DIR } : {}),
   };
@@ -86,8 +95,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv): {
 
 /** Deps for a Lambda container (clients are created once and reused across invocations). */
 export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): Deps {
-  const { provider, config, bucket, blobDir } = configFromEnv(env);
+  const { provider, config, bucket, blobDir, leaseTable } = configFromEnv(env);
   const clients = new Map<number, IdentitystoreClient>();
+  const now = () => new Date();
   return {
     provider,
     config,
@@ -102,7 +112,8 @@ export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): Deps {
     },
     secrets: new SecretsManagerClient({}),
     sfn: new SFNClient({}),
-    now: () => new Date(),
+    lease: new LeaseStore(new DynamoDBClient({}), leaseTable, config.identityStoreId, now),
+    now,
   };
 }
 
@@ -137,16 +148,42 @@ export function withTransientErrors<E, R>(
 }
 
 /**
+ * A step's handler as the state machine calls it: every log line carries the Lambda context
+ * (request id, cold start) and the execution (name, run id, step); the lease is renewed before it
+ * reads or writes (and released by Report: lambdas/runtime/lease.ts#withLease); transient AWS
+ * failures are named TransientServiceError.
+ */
+export function wrapStep<E, R>(
+  step: string,
+  deps: Deps,
+  fn: (event: E) => Promise<R>,
+): (event: E, context?: LambdaContext) => Promise<R> {
+  const inner = withTransientErrors(step, withLease(step, deps, fn));
+  return async (event, context) => {
+    if (context) deps.log.addContext(context);
+    deps.log.appendKeys(logKeys(step, event));
+    try {
+      return await inner(event);
+    } finally {
+      deps.log.resetKeys();
+    }
+  };
+}
+
+/**
  * Wraps a handler factory into a Lambda handler whose deps are built on first use, so importing the
  * module has no side effects (tests and the local runner call the factory with their own deps).
  */
 export function lambdaHandler<E, R>(
   step: string,
   factory: (deps: Deps) => (event: E) => Promise<R>,
-): (event: E) => Promise<R> {
-  let fn: ((event: E) => Promise<R>) | undefined;
-  return (event) => {
-    fn ??= withTransientErrors(step, factory(depsFromEnv()));
-    return fn(event);
+): (event: E, context?: LambdaContext) => Promise<R> {
+  let fn: ((event: E, context?: LambdaContext) => Promise<R>) | undefined;
+  return (event, context) => {
+    if (!fn) {
+      const deps = depsFromEnv();
+      fn = wrapStep(step, deps, factory(deps));
+    }
+    return fn(event, context);
   };
 }

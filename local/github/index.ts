@@ -9,3 +9,5 @@ export {
 } from './fixture';
 export type { FailPageSwitch, FakeGithub, FakeGithubApp, FakeGithubOptions, RateLimitSwitch } from './server';
 export { startFakeGithub } from './server';
+export type { AccessSwitches, Permission } from './access';
+export { SAML_MESSAGE } from './access';

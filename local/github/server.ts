@@ -5,17 +5,20 @@
  *   parent/child teams) and SAML external identities, interpreted by ./graphql over ./org.
  * - POST /app/installations/:id/access_tokens: the GitHub App flow; the `Bearer` JWT is verified
  *   (RS256 against the App's public key, iss = app id, exp in the future, at most 10 minutes).
+ * - GET /user (the token's owner) and GET /orgs/:org (the organisation), for `scim-sync doctor`.
  * - `authorization: token|bearer <token>` is checked on every other request.
  *
  * Switches (plain properties, settable at any time): failWith401, failWith403, rateLimit, failPage,
- * graphqlErrors, tokenExpiration, latencyMs. Counters by kind: `graphql:<operation name>` or
- * `<METHOD> <route>`.
+ * graphqlErrors, tokenExpiration, latencyMs, and `access` (a classic token's scopes, a fine-grained
+ * token's or the App's permissions, SAML enforcement: ./access). Counters by kind:
+ * `graphql:<operation name>` or `<METHOD> <route>`.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { listen, sendJson, sleep } from '../http';
 import { type GithubFixture, parseGithubFixture } from './fixture';
 import { execute, GraphqlError, parseQuery } from './graphql';
+import { type AccessSwitches, graphqlRefusal, SAML_DOCS, SAML_MESSAGE, ssoHeader } from './access';
 import { verifyAppJwt } from './jwt';
 import { buildOrgGraph, type PageHook } from './org';
 
@@ -76,6 +79,10 @@ export interface FakeGithub {
   graphqlErrors?: { errors: { type?: string; message: string }[]; count?: number };
   /** Sent as `github-authentication-token-expiration` on responses to personal-token requests. */
   tokenExpiration?: string;
+  /** What the credential may see (scopes, permissions, SAML SSO): see ./access. */
+  access: AccessSwitches;
+  /** The login GET /user answers for the personal token. */
+  tokenOwner: string;
   latencyMs: number;
   /** The organisation changes (a rename, a leaver): later requests see the new fixture. */
   setFixture(fixture: GithubFixture): void;
@@ -112,6 +119,8 @@ export async function startFakeGithub(opts: FakeGithubOptions): Promise<FakeGith
     },
     issuedTokens: [],
     failWith401: false,
+    access: {},
+    tokenOwner: 'scim-sync-bot',
     latencyMs: opts.latencyMs ?? 0,
     setFixture: (fixture) => {
       graph = buildOrgGraph(parseGithubFixture(fixture), hook);
@@ -222,17 +231,54 @@ export async function startFakeGithub(opts: FakeGithubOptions): Promise<FakeGith
       {
         token,
         expires_at: new Date(expires).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-        permissions: { members: 'read', metadata: 'read' },
+        permissions: fake.access.permissions ?? { members: 'read', metadata: 'read' },
         repository_selection: 'all',
       },
       baseHeaders(),
     );
   };
 
-  const handleGraphql = (res: ServerResponse, body: Buffer, authKind: 'pat' | 'installation') => {
+  /** Headers of an answer to an authenticated request: the token's expiry and scopes, as GitHub sends them. */
+  const authHeaders = (authKind: 'pat' | 'installation') => {
     const headers = baseHeaders();
     if (authKind === 'pat' && fake.tokenExpiration)
       headers['github-authentication-token-expiration'] = fake.tokenExpiration;
+    if (authKind === 'pat' && fake.access.scopes) headers['x-oauth-scopes'] = fake.access.scopes.join(', ');
+    return headers;
+  };
+
+  const handleRest = (res: ServerResponse, path: string, authKind: 'pat' | 'installation') => {
+    const headers = authHeaders(authKind);
+    if (path === '/user') {
+      if (authKind === 'installation')
+        return sendJson(res, 403, { message: 'Resource not accessible by integration' }, headers);
+      return sendJson(res, 200, { login: fake.tokenOwner, id: 1, type: 'User' }, headers);
+    }
+    const org = /^\/orgs\/([^/]+)$/.exec(path)?.[1];
+    if (org !== undefined) {
+      if (decodeURIComponent(org).toLowerCase() !== opts.fixture.organisation.toLowerCase())
+        return sendJson(
+          res,
+          404,
+          { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' },
+          headers,
+        );
+      if (authKind === 'pat' && fake.access.samlEnforced) {
+        headers['x-github-sso'] = ssoHeader(opts.fixture.organisation);
+        return sendJson(res, 403, { message: SAML_MESSAGE, documentation_url: SAML_DOCS }, headers);
+      }
+      return sendJson(res, 200, { login: opts.fixture.organisation, id: 1, type: 'Organization' }, headers);
+    }
+    return sendJson(
+      res,
+      404,
+      { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' },
+      headers,
+    );
+  };
+
+  const handleGraphql = (res: ServerResponse, body: Buffer, authKind: 'pat' | 'installation') => {
+    const headers = authHeaders(authKind);
     let parsed: { query?: unknown; variables?: unknown };
     try {
       parsed = JSON.parse(body.toString('utf8')) as typeof parsed;
@@ -259,6 +305,9 @@ export async function startFakeGithub(opts: FakeGithubOptions): Promise<FakeGith
     ) {
       return sendJson(res, 502, { message: 'Server Error' }, headers);
     }
+    const refused = graphqlRefusal(String(parsed.query ?? ''), authKind, fake.access);
+    if (refused)
+      return sendJson(res, 200, { data: null, errors: refused.errors }, { ...headers, ...refused.headers });
     const ge = fake.graphqlErrors;
     if (ge) {
       const left = (ge.count ?? 1) - 1;
@@ -314,6 +363,7 @@ export async function startFakeGithub(opts: FakeGithubOptions): Promise<FakeGith
         return unauthorized(res, req.headers.authorization ? 'Bad credentials' : 'Requires authentication');
       }
       if (isGraphql) return handleGraphql(res, body, authKind);
+      if (method === 'GET') return handleRest(res, url.pathname, authKind);
       sendJson(
         res,
         404,

@@ -9,14 +9,21 @@
  * through `@odata.nextLink` with an opaque $skiptoken; pages of min($top ?? 100, pageSize).
  * Switches: token errors (invalid_client AADSTS7000215, expired secret AADSTS7000222,
  * unauthorized_client AADSTS700016), 429 + Retry-After, 5xx on the Nth request or on a given page,
- * 401/403 on Graph calls, latency.
+ * 401/403 on Graph calls, latency, and the application permissions with admin consent
+ * (setConsentedPermissions): they go into the tokens' `roles` claim, and Graph answers as it does
+ * without them: no roles at all is 401, a group route without a group permission and a user
+ * route without a user permission are 403 Authorization_RequestDenied, and member listings
+ * without a user permission carry only the members' ids (Graph leaves out the selected properties).
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { listen, sendJson, sleep } from '../http';
 import { type EntraFixture, parseEntraFixture } from './fixture';
+import { canReadUsers, refusal } from './access';
+import { decodeSkipToken, encodeSkipToken } from './paging';
 import { type EntityKind, FakeTenant, GraphHttpError, parseFilter, parseSelect } from './tenant';
 import {
+  DEFAULT_ROLES,
   handleTokenRequest,
   openidConfiguration,
   type TokenEndpointState,
@@ -86,6 +93,11 @@ export interface FakeGraph {
   setGraphAuthFault(status: 401 | 403 | null): void;
   /** The tenant changes (a rename, a leaver): later requests see the new fixture. */
   setFixture(fixture: EntraFixture): void;
+  /**
+   * The application permissions granted admin consent (default GroupMember.Read.All, User.Read.All):
+   * the `roles` of tokens issued from now on; [] is an app without admin consent.
+   */
+  setConsentedPermissions(roles: string[]): void;
   clearFaults(): void;
   close(): Promise<void>;
 }
@@ -112,7 +124,8 @@ export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph>
     clientId: opts.clientId,
     clientSecret: opts.clientSecret,
     fault: null,
-    tokens: new Set<string>(),
+    roles: [...DEFAULT_ROLES],
+    tokens: new Map<string, string[]>(),
   };
   const faults = {
     throttle: { left: 0, retryAfter: 1 },
@@ -154,6 +167,9 @@ export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph>
     setFixture: (fixture) => {
       tenant = new FakeTenant(parseEntraFixture(fixture));
     },
+    setConsentedPermissions: (roles) => {
+      tokenState.roles = [...roles];
+    },
     clearFaults: () => {
       tokenState.fault = null;
       faults.throttle = { left: 0, retryAfter: 1 };
@@ -176,6 +192,8 @@ export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph>
     route: GraphRoute,
     groupId: string | undefined,
     all: Array<{ kind: EntityKind; id: string }>,
+    /** Without a user permission Graph returns members' ids only. */
+    usersIdsOnly = false,
   ) {
     const q = url.searchParams;
     const known = new Set(['$select', '$top', '$skiptoken', '$filter', '$count']);
@@ -231,7 +249,13 @@ export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph>
       route === 'groups' ? ['group'] : route === 'users' || route === 'owners' ? ['user'] : ['user', 'group'];
     const select = parseSelect(q.get('$select'), kinds);
     const typed = route !== 'groups' && route !== 'users';
-    const value = all.slice(offset, offset + size).map((e) => tenant.render(e, select, typed));
+    const value = all
+      .slice(offset, offset + size)
+      .map((e) =>
+        usersIdsOnly && e.kind === 'user'
+          ? { '@odata.type': '#microsoft.graph.user', id: e.id }
+          : tenant.render(e, select, typed),
+      );
     const out: Record<string, unknown> = {
       '@odata.context': `${base}/v1.0/$metadata#${route === 'users' ? 'users' : route === 'groups' ? 'groups' : 'directoryObjects'}`,
     };
@@ -279,6 +303,10 @@ export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph>
       const msg = token ? 'Access token validation failure. Invalid audience.' : 'Access token is empty.';
       return graphError(res, 401, 'InvalidAuthenticationToken', msg);
     }
+    const roles = tokenState.tokens.get(token) ?? [];
+    const refused = refusal(roles, route);
+    if (refused) return graphError(res, refused.status, refused.code, refused.message);
+    const usersIdsOnly = !canReadUsers(roles);
     if (faults.throttle.left > 0) {
       faults.throttle.left--;
       g.counters.throttled++;
@@ -345,11 +373,11 @@ export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph>
           tenant.render({ kind: 'user', id: id as string }, parseSelect(q.get('$select'), ['user']), false),
         );
       case 'members':
-        return sendJson(res, 200, page(url, route, id, tenant.members(id as string)));
+        return sendJson(res, 200, page(url, route, id, tenant.members(id as string), usersIdsOnly));
       case 'transitiveMembers':
-        return sendJson(res, 200, page(url, route, id, tenant.transitiveMembers(id as string)));
+        return sendJson(res, 200, page(url, route, id, tenant.transitiveMembers(id as string), usersIdsOnly));
       case 'owners':
-        return sendJson(res, 200, page(url, route, id, tenant.owners(id as string)));
+        return sendJson(res, 200, page(url, route, id, tenant.owners(id as string), usersIdsOnly));
     }
   }
 
@@ -390,20 +418,4 @@ export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph>
   g.knownAuthorities = [host];
   g.close = () => server.close();
   return g;
-}
-
-function encodeSkipToken(t: { r: string; g: string; o: number }): string {
-  return Buffer.from(`fg1:${JSON.stringify(t)}`).toString('base64url');
-}
-
-function decodeSkipToken(s: string): { r: string; g: string; o: number } | undefined {
-  try {
-    const text = Buffer.from(s, 'base64url').toString('utf8');
-    if (!text.startsWith('fg1:')) return undefined;
-    const v = JSON.parse(text.slice(4)) as { r?: unknown; g?: unknown; o?: unknown };
-    if (typeof v.r !== 'string' || typeof v.g !== 'string' || typeof v.o !== 'number') return undefined;
-    return { r: v.r, g: v.g, o: v.o };
-  } catch {
-    return undefined;
-  }
 }

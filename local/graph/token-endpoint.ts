@@ -2,8 +2,12 @@
  * The fake Entra ID token endpoint (`POST /{tenant}/oauth2/v2.0/token`, client credentials) and
  * OpenID configuration. Answers like Entra ID does: `{ error, error_description: "AADSTS<n>: ...",
  * error_codes: [n], trace_id, correlation_id, timestamp }` on failure.
+ *
+ * Access tokens are JWT-shaped like Entra's app-only tokens (aud, iss, tid, appid, idtyp "app"),
+ * with the application permissions that have admin consent in the `roles` claim, and no `roles`
+ * claim when none has (the signature is random: only this fake checks its tokens).
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { sendJson } from '../http';
 
@@ -16,8 +20,36 @@ export interface TokenEndpointState {
   clientId: string;
   clientSecret: string;
   fault: TokenFault | null;
-  /** Tokens issued, for the Graph side's bearer check. */
-  tokens: Set<string>;
+  /** The application permissions with admin consent: the `roles` claim of tokens issued from now on. */
+  roles: string[];
+  /** Tokens issued and their roles, for the Graph side's bearer and permission checks. */
+  tokens: Map<string, string[]>;
+}
+
+/** What a correctly set-up app registration has (lambdas/providers/entra/graph.ts GRAPH_PERMISSIONS). */
+export const DEFAULT_ROLES = ['GroupMember.Read.All', 'User.Read.All'];
+
+const b64url = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+
+function accessToken(s: TokenEndpointState): string {
+  const now = Math.floor(Date.now() / 1000);
+  const payload = {
+    aud: s.base,
+    iss: `https://sts.windows.net/${s.tenantId}/`,
+    iat: now,
+    nbf: now,
+    exp: now + 3599,
+    appid: s.clientId,
+    appidacr: '1',
+    idtyp: 'app',
+    oid: randomUUID(),
+    sub: randomUUID(),
+    tid: s.tenantId,
+    uti: randomUUID(),
+    ver: '1.0',
+    ...(s.roles.length ? { roles: [...s.roles] } : {}),
+  };
+  return `${b64url({ typ: 'JWT', alg: 'RS256', kid: 'fake-graph' })}.${b64url(payload)}.${randomBytes(32).toString('base64url')}`;
 }
 
 function tokenError(res: ServerResponse, status: number, error: string, code: number, description: string) {
@@ -71,13 +103,13 @@ export function handleTokenRequest(
   if (!scopes.includes(`${s.base}/.default`)) {
     return tokenError(res, 400, 'invalid_scope', 1002012, 'The provided value for scope is not valid.');
   }
-  const accessToken = `fake-graph-${randomUUID()}`;
-  s.tokens.add(accessToken);
+  const token = accessToken(s);
+  s.tokens.set(token, [...s.roles]);
   sendJson(res, 200, {
     token_type: 'Bearer',
     expires_in: 3599,
     ext_expires_in: 3599,
-    access_token: accessToken,
+    access_token: token,
   });
 }
 

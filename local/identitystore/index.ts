@@ -20,6 +20,17 @@ export type {
   OperationCounts,
 } from './switches';
 export { totalCounts } from './switches';
+
+/** The most requests in any `windowMs` window of arrival times, per second. */
+export function peakRate(arrivals: readonly number[], windowMs = 1000): number {
+  const t = [...arrivals].sort((a, b) => a - b);
+  let peak = 0;
+  for (let i = 0, j = 0; j < t.length; j++) {
+    while (t[j]! - t[i]! >= windowMs) i++;
+    peak = Math.max(peak, j - i + 1);
+  }
+  return (peak * 1000) / windowMs;
+}
 export type { EmulatorOptions } from './server';
 
 export interface IdentityStoreEmulator {
@@ -29,6 +40,8 @@ export interface IdentityStoreEmulator {
   port: number;
   /** Per-operation counters (all 19 operations present). */
   counts(): Counts;
+  /** When each request arrived (performance.now(), ms) since the last resetCounts(): for rates. */
+  arrivals(): number[];
   resetCounts(): void;
   /** State in the seed format: with ids, without timestamps, sorted. */
   dump(): Required<SeedFile>;
@@ -48,6 +61,7 @@ export async function startIdentityStoreEmulator(opts: EmulatorOptions = {}): Pr
     identityStoreId: emulator.identityStoreId,
     port: server.port,
     counts: () => emulator.counts(),
+    arrivals: () => emulator.arrivals(),
     resetCounts: () => emulator.resetCounts(),
     dump: () => emulator.dump(),
     load: (seed) => emulator.load(seed),

@@ -93,6 +93,8 @@ export class Emulator {
   readonly identityStoreId: string;
   store: Store;
   private counters: Counts = emptyCounts();
+  /** When each request arrived (performance.now(), ms) since the last resetCounts(). */
+  private arrived: number[] = [];
   private limiter: RateLimiter | undefined;
   private faults: FaultInjector | undefined;
   private readonly latency: Latency;
@@ -126,6 +128,11 @@ export class Emulator {
 
   resetCounts(): void {
     this.counters = emptyCounts();
+    this.arrived = [];
+  }
+
+  arrivals(): number[] {
+    return [...this.arrived];
   }
 
   dump(): Required<SeedFile> {
@@ -168,6 +175,7 @@ export class Emulator {
   private async call(op: OperationName, body: Buffer): Promise<Record<string, unknown> | ServiceError> {
     const c = this.counters[op];
     c.received++;
+    this.arrived.push(performance.now());
     const wait = this.limiter?.take() ?? 0;
     await this.latency.wait();
     if (wait > 0) {

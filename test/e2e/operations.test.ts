@@ -5,6 +5,7 @@
  */
 import { SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import aslValidator from 'asl-validator';
+import { LEASE_TIMINGS } from '../../lambdas/core/lease';
 import { ENTRA_EMAIL_TYPE, GITHUB_GROUP_MARKER } from '../../lambdas/core/ownership';
 import type { RunSummary } from '../../lambdas/handlers/report';
 import { localDefinition } from '../../local/definition';
@@ -113,7 +114,8 @@ describe('failures an operator deals with', () => {
   it('a second run while one is running stops with ConcurrentRunError before reading anything', async () => {
     local = await startLocal({ config: testConfig(['github']), fixtures: { github: small }, latencyMs: 5 });
     const first = local.runner.start('github', { name: 'first' });
-    await new Promise((res) => setTimeout(res, 50));
+    // Once it reads, it holds the Identity Store's lease.
+    while (!local.env.emulator.counts().ListUsers.received) await new Promise((res) => setTimeout(res, 5));
     const second = await local.runner.run('github', { name: 'second' });
     expect(second.execution.status).toBe('FAILED');
     expect(second.execution.error).toBe('ConcurrentRunError');
@@ -125,15 +127,22 @@ describe('failures an operator deals with', () => {
       .map((e) => (e.state as { name: string }).name);
     expect(entered).toEqual(['CheckConcurrency']);
   });
-  it('an execution stopped through the Step Functions API ends ABORTED and no longer blocks new runs', async () => {
+  it('an execution stopped through the Step Functions API ends ABORTED; its lease lapses at expiry, and then new runs go ahead', async () => {
     local = await startLocal({ config: testConfig(['github']), fixtures: { github: small }, latencyMs: 20 });
     const running = local.runner.start('github', { name: 'to-stop' });
-    await new Promise((res) => setTimeout(res, 100));
+    while (!local.env.emulator.counts().ListUsers.received) await new Promise((res) => setTimeout(res, 5));
     const sfn = new SFNClient({ endpoint: local.env.aws.endpoint, region: 'eu-west-2' });
     try {
       await sfn.send(new StopExecutionCommand({ executionArn: running.execution.executionArn }));
       expect((await running.done).execution.status).toBe('ABORTED');
-      const next = await local.runner.run('github');
+      // Its Lambdas may still be running (StopExecution does not stop them): the lease holds.
+      const refused = await local.runner.run('github', { name: 'too-soon' });
+      expect(refused.execution.error).toBe('ConcurrentRunError');
+      expect(refused.execution.cause).toMatch(
+        /execution to-stop of github .* holds the Identity Store's lease/,
+      );
+      const afterExpiry = new Date(Date.now() + LEASE_TIMINGS.ttlSeconds * 1000 + 1000);
+      const next = await local.runner.run('github', { now: () => afterExpiry });
       expect(next.execution.status).toBe('SUCCEEDED');
     } finally {
       sfn.destroy();

@@ -220,14 +220,16 @@ describe('AWS services besides the Identity Store failing', () => {
     expect(githubView(local.env.emulator.dump())).toEqual(expectedView(small));
   });
 
-  it('Step Functions failing for good stops the run at CheckConcurrency with TransientServiceError naming the cause, after the retries', async () => {
+  it('DynamoDB (the lease) failing for good stops the run at CheckConcurrency with TransientServiceError naming the cause, after the retries', async () => {
     local = await startLocal({ config: github(), fixtures: { github: small } });
-    local.env.aws.failNext('AWSStepFunctions.ListExecutions', Number.POSITIVE_INFINITY, 'ServiceUnavailable');
+    local.env.dynamo.failNext('*', Number.POSITIVE_INFINITY, 'InternalServerError');
     const calls = new Map<string, number>();
     const r = await local.runner.run('github', { wrapTask: countingTasks(calls) });
     expect(r.execution.status).toBe('FAILED');
     expect(r.execution.error).toBe('TransientServiceError');
-    expect(r.execution.cause).toMatch(/^CheckConcurrency: ServiceUnavailable \(HTTP 500, 3 attempts\)/);
+    expect(r.execution.cause).toMatch(
+      /^CheckConcurrency: InternalServerError \(HTTP 500, \d+ attempts\): .*injected fault on GetItem/,
+    );
     expect(r.execution.cause).toMatch(/runbook\.md#transientserviceerror/);
     expect(calls.get('CheckConcurrency')).toBe(7); // the first attempt and 6 retries
     expect(calls.get('ResolveSecret')).toBeUndefined();

@@ -1,5 +1,5 @@
 /**
- * The real synth, with esbuild bundling of all 14 functions (locally, no Docker): each bundle is
+ * The real synth, with esbuild bundling of all 15 functions (locally, no Docker): each bundle is
  * self-contained, keeps class names (Step Functions matches errors by name) and ships a source map.
  */
 import { spawnSync } from 'node:child_process';
@@ -27,13 +27,13 @@ beforeAll(() => {
     }));
 }, 120_000);
 
-test('bundles all 14 functions, one asset per handler (both providers share it)', () => {
-  expect(functions).toHaveLength(14);
+test('bundles all 15 functions (7 steps per provider and the alert function), one asset per handler (both providers share it)', () => {
+  expect(functions).toHaveLength(15);
   for (const f of functions) {
     expect(existsSync(join(f.dir, 'index.js'))).toBe(true);
     expect(existsSync(join(f.dir, 'index.js.map'))).toBe(true);
   }
-  expect(new Set(functions.map((f) => f.dir)).size).toBe(7);
+  expect(new Set(functions.map((f) => f.dir)).size).toBe(8);
   process.stdout.write(`synth with bundling: ${seconds.toFixed(1)} s\n`);
 });
 
@@ -49,7 +49,8 @@ test('every bundle is self-contained: it requires Node built-ins only (the AWS S
       (m) => !m.startsWith('node:') && !builtins.has(m.split('/')[0]!) && !optional.has(m),
     );
     expect({ dir, external }).toEqual({ dir, external: [] });
-    expect(code).toContain('IdentitystoreClient');
+    const alert = functions.find((f) => f.dir === dir)!.name === 'scim-sync-alert';
+    expect(code).toContain(alert ? 'SNSClient' : 'IdentitystoreClient');
   }
 });
 
@@ -71,6 +72,7 @@ test('a bundle runs: error class names survive minification and stacks map to th
       SCIM_SYNC_PROVIDER: f.env.SCIM_SYNC_PROVIDER,
       SCIM_SYNC_CONFIG: f.env.SCIM_SYNC_CONFIG,
       SCIM_SYNC_BUCKET: 'scim-sync-test-bucket',
+      SCIM_SYNC_LEASE_TABLE: 'scim-sync-lease',
     },
   });
   // (On Node 20 the SDK warns that it wants Node 22, the Lambda runtime: nothing else may be on stderr.)

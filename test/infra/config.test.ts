@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { configFromContext, rawConfigFromContext } from '../../infra/config';
+import { configFromContext, logLevelFromContext, rawConfigFromContext } from '../../infra/config';
 import { ConfigSchema, EntraConfigSchema, GithubConfigSchema } from '../../lambdas/core/config';
 import { ConfigError } from '../../lambdas/core/errors';
 import { TEST_CONFIG } from './support';
@@ -41,6 +41,7 @@ describe('cdk.json', () => {
       identityStoreId: 'd-1234567890',
       region: 'eu-west-2',
       alarmEmails: [],
+      schedulesEnabled: true,
       maxDeletionPercent: 10,
       planMaxAgeHours: 24,
       providers: {
@@ -152,6 +153,23 @@ describe('--context overrides', () => {
       'scimSync.providers.entra.secretName': 'entra',
     }) as { providers: Record<string, unknown> };
     expect(raw.providers.entra).toEqual({ secretName: 'entra' });
+  });
+});
+
+describe('schedulesEnabled and the log level', () => {
+  test('schedulesEnabled defaults to true, takes a boolean (-c scimSync.schedulesEnabled=false), nothing else', () => {
+    expect(withContext({ scimSync: TEST_CONFIG }).schedulesEnabled).toBe(true);
+    expect(
+      withContext({ scimSync: TEST_CONFIG, 'scimSync.schedulesEnabled': 'false' }).schedulesEnabled,
+    ).toBe(false);
+    expect(configError({ scimSync: { ...TEST_CONFIG, schedulesEnabled: 'no' } })).toMatch(/schedulesEnabled/);
+  });
+
+  test('logLevel (-c logLevel=DEBUG) sets POWERTOOLS_LOG_LEVEL of every function; INFO by default; anything else is a ConfigError', () => {
+    const level = (context: Record<string, unknown>) => logLevelFromContext(new App({ context }).node);
+    expect(level({})).toBe('INFO');
+    expect(level({ logLevel: 'debug' })).toBe('DEBUG');
+    expect(() => level({ logLevel: 'LOUD' })).toThrow(/logLevel: must be one of DEBUG, INFO, WARN, ERROR/);
   });
 });
 

@@ -6,7 +6,7 @@ import { TARGET_READ_BUDGET_SECONDS } from '../../lambdas/handlers/fetch-target'
 import { App } from 'aws-cdk-lib';
 import { readAsl, STEPS, type Step, taskTimeouts } from '../../infra/asl';
 import { buildApp } from '../../infra/build';
-import { STEP_SPECS } from '../../infra/functions';
+import { STEP_SPECS, TASK_TIMEOUT_SLACK_SECONDS } from '../../infra/functions';
 import { type Synth, synth, TEST_CONFIG } from './support';
 
 type Json = Record<string, unknown>;
@@ -57,6 +57,12 @@ function roleGrants(roleId: string) {
 }
 
 const bucketId = () => ofType('AWS::S3::Bucket')[0]![0];
+const leaseTableId = () => ofType('AWS::DynamoDB::Table')[0]![0];
+const XRAY = {
+  Effect: 'Allow',
+  Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+  Resource: '*',
+};
 
 function expectedStatements(provider: string, secretName: string, step: Step, logGroupId: string): Json[] {
   const logs = {
@@ -90,24 +96,25 @@ function expectedStatements(provider: string, secretName: string, step: Step, lo
     Resource: arnOf(bucketId()),
     Condition: { StringLike: { 's3:prefix': [`${provider}/*`] } },
   };
+  // The lease item of this Identity Store only; Report only releases it.
+  const lease = {
+    Sid: 'HoldLease',
+    Effect: 'Allow',
+    Action: step === 'Report' ? 'dynamodb:UpdateItem' : ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    Resource: arnOf(leaseTableId()),
+    Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['identitystore#d-1234567890'] } },
+  };
+  const base = [logs, XRAY, lease];
   switch (step) {
     case 'CheckConcurrency':
-      return [
-        logs,
-        {
-          Sid: 'ListOwnExecutions',
-          Effect: 'Allow',
-          Action: 'states:ListExecutions',
-          Resource: join('arn:', P, ':states:eu-west-2:', A, `:stateMachine:scim-sync-${provider}`),
-        },
-      ];
+      return base;
     case 'ResolveSecret':
-      return [logs, secret];
+      return [...base, secret];
     case 'FetchSource':
-      return [logs, secret, blobs('s3:PutObject')];
+      return [...base, secret, blobs('s3:PutObject')];
     case 'FetchTarget':
       return [
-        logs,
+        ...base,
         {
           Sid: 'ReadIdentityStore',
           Effect: 'Allow',
@@ -123,10 +130,10 @@ function expectedStatements(provider: string, secretName: string, step: Step, lo
         listPrefix,
       ];
     case 'ComputePlan':
-      return [logs, blobs('s3:GetObject', 's3:PutObject'), listPrefix];
+      return [...base, blobs('s3:GetObject', 's3:PutObject'), listPrefix];
     case 'ApplyBatch':
       return [
-        logs,
+        ...base,
         {
           Sid: 'ApplyToIdentityStore',
           Effect: 'Allow',
@@ -151,12 +158,12 @@ function expectedStatements(provider: string, secretName: string, step: Step, lo
       ];
     case 'Report':
       // It completes the run report (report.json, report.html) beside the plan.
-      return [logs, blobs('s3:GetObject', 's3:PutObject'), listPrefix];
+      return [...base, blobs('s3:GetObject', 's3:PutObject'), listPrefix];
   }
 }
 
 describe.each(PROVIDERS)('$provider step functions', ({ provider, secretName }) => {
-  test.each(STEPS)('%s: runtime, size, environment, logs', (step) => {
+  test.each(STEPS)('%s: runtime, size, environment, logs, tracing', (step) => {
     const { p } = functionByName(`scim-sync-${provider}-${STEP_SPECS[step].entry}`);
     const [memory, timeout] = SIZES[step];
     expect(p).toMatchObject({
@@ -165,16 +172,23 @@ describe.each(PROVIDERS)('$provider step functions', ({ provider, secretName }) 
       Handler: 'index.handler',
       MemorySize: memory,
       Timeout: timeout,
+      TracingConfig: { Mode: 'Active' },
     });
     const env = (p.Environment as { Variables: Json }).Variables;
     expect(Object.keys(env).sort()).toEqual([
       'NODE_OPTIONS',
+      'POWERTOOLS_LOG_LEVEL',
+      'POWERTOOLS_SERVICE_NAME',
       'SCIM_SYNC_BUCKET',
       'SCIM_SYNC_CONFIG',
+      'SCIM_SYNC_LEASE_TABLE',
       'SCIM_SYNC_PROVIDER',
     ]);
     expect(env.SCIM_SYNC_PROVIDER).toBe(provider);
     expect(env.SCIM_SYNC_BUCKET).toEqual({ Ref: bucketId() });
+    expect(env.SCIM_SYNC_LEASE_TABLE).toEqual({ Ref: leaseTableId() });
+    expect(env.POWERTOOLS_LOG_LEVEL).toBe('INFO');
+    expect(env.POWERTOOLS_SERVICE_NAME).toBe('scim-sync');
     expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
     const config = JSON.parse(env.SCIM_SYNC_CONFIG as string);
     expect(config).toMatchObject({ ...TEST_CONFIG, providers: { github: TEST_CONFIG.providers.github } });
@@ -189,9 +203,10 @@ describe.each(PROVIDERS)('$provider step functions', ({ provider, secretName }) 
     });
   });
 
-  test.each(STEPS)('%s: the Lambda timeout does not exceed its Task TimeoutSeconds', (step) => {
+  test.each(STEPS)('%s: the Task TimeoutSeconds exceeds the Lambda timeout by 30 s or more', (step) => {
     const { p } = functionByName(`scim-sync-${provider}-${STEP_SPECS[step].entry}`);
-    expect(p.Timeout).toBeLessThanOrEqual(taskTimeouts(readAsl())[step]);
+    expect(TASK_TIMEOUT_SLACK_SECONDS).toBe(30);
+    expect((p.Timeout as number) + 30).toBeLessThanOrEqual(taskTimeouts(readAsl())[step]);
   });
 
   test('FetchTarget runs long enough to finish the reads in flight after its read budget (4 minutes or more)', () => {
@@ -301,13 +316,21 @@ describe.each(PROVIDERS)('$provider step functions', ({ provider, secretName }) 
   });
 });
 
+test('-c logLevel=DEBUG sets POWERTOOLS_LOG_LEVEL of all 15 functions', () => {
+  const debug = synth(TEST_CONFIG, { context: { logLevel: 'DEBUG' } });
+  const levels = Object.values(debug.json.Resources)
+    .filter((r) => r.Type === 'AWS::Lambda::Function')
+    .map((r) => (r.Properties!.Environment as { Variables: Json }).Variables.POWERTOOLS_LOG_LEVEL);
+  expect(levels).toEqual(Array(15).fill('DEBUG'));
+});
+
 describe('the whole template', () => {
-  test('has the 14 functions and 18 roles above, and nothing else that can act', () => {
-    expect(ofType('AWS::Lambda::Function')).toHaveLength(14);
-    expect(ofType('AWS::IAM::Role')).toHaveLength(18);
-    expect(ofType('AWS::IAM::Policy')).toHaveLength(18);
+  test('has the 15 functions and 19 roles above, and nothing else that can act', () => {
+    expect(ofType('AWS::Lambda::Function')).toHaveLength(15);
+    expect(ofType('AWS::IAM::Role')).toHaveLength(19);
+    expect(ofType('AWS::IAM::Policy')).toHaveLength(19);
     expect(ofType('AWS::IAM::ManagedPolicy')).toHaveLength(0);
-    expect(ofType('AWS::Lambda::Permission')).toHaveLength(0);
+    expect(ofType('AWS::Lambda::Permission')).toHaveLength(1);
   });
 
   test('grants no wildcard action', () => {
@@ -322,13 +345,22 @@ describe('the whole template', () => {
 });
 
 describe('timeouts are checked against the ASL at synth', () => {
-  test('a Lambda timeout above its Task TimeoutSeconds fails the build', () => {
+  test('a Lambda timeout less than 30 s under its Task TimeoutSeconds fails the build', () => {
     const saved = STEP_SPECS.ComputePlan.timeoutSeconds;
+    STEP_SPECS.ComputePlan.timeoutSeconds = 271;
+    try {
+      const app = new App({ context: { scimSync: TEST_CONFIG, 'aws:cdk:bundling-stacks': [] } });
+      expect(() => buildApp(app)).toThrow(
+        /ComputePlan: the Lambda timeout \(271 s\) is not 30 s under the Task's TimeoutSeconds \(300 s\)/,
+      );
+    } finally {
+      STEP_SPECS.ComputePlan.timeoutSeconds = saved;
+    }
     STEP_SPECS.ComputePlan.timeoutSeconds = 301;
     try {
       const app = new App({ context: { scimSync: TEST_CONFIG, 'aws:cdk:bundling-stacks': [] } });
       expect(() => buildApp(app)).toThrow(
-        /ComputePlan: the Lambda timeout \(301 s\) exceeds the Task's TimeoutSeconds \(300 s\)/,
+        /ComputePlan: the Lambda timeout \(301 s\) is not 30 s under the Task's TimeoutSeconds \(300 s\)/,
       );
     } finally {
       STEP_SPECS.ComputePlan.timeoutSeconds = saved;

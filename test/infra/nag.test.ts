@@ -59,6 +59,8 @@ test('every acknowledgement is one of the known findings, on the resources it is
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:identitystore:::user/*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:identitystore:::group/*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:identitystore:::membership/*]',
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:eu-west-2:<AWS::AccountId>:execution:scim-sync-github:*]',
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:eu-west-2:<AWS::AccountId>:execution:scim-sync-entra:*]',
     ].sort(),
   );
   const where = (id: string) =>
@@ -67,18 +69,38 @@ test('every acknowledgement is one of the known findings, on the resources it is
       .map(([path]) => path)
       .sort();
   expect(where('AwsSolutions-S1')).toEqual(['ScimSync/Shared/RunData/Resource']);
-  expect(where('AwsSolutions-L1')).toHaveLength(14);
+  expect(where('AwsSolutions-L1')).toHaveLength(15);
   expect(where('AwsSolutions-L1').every((p) => p.endsWith('/Function/Resource'))).toBe(true);
   expect(where('AwsSolutions-SQS3')).toEqual([
+    'ScimSync/Alerting/AlertDeadLetterQueue/Resource',
     'ScimSync/EntraSync/ScheduleDeadLetterQueue/Resource',
     'ScimSync/GitHubSync/ScheduleDeadLetterQueue/Resource',
   ]);
+  // The state machines' log delivery and tracing, and every function's tracing (X-Ray).
+  const functionRoles = (sync: string) =>
+    [
+      'ApplyBatch',
+      'CheckConcurrency',
+      'ComputePlan',
+      'FetchSource',
+      'FetchTarget',
+      'Report',
+      'ResolveSecret',
+    ].map((step) => `ScimSync/${sync}/${step}/Role/DefaultPolicy/Resource`);
   expect(where('AwsSolutions-IAM5[Resource::*]').filter((p) => p.endsWith('DefaultPolicy/Resource'))).toEqual(
     [
+      'ScimSync/Alerting/AlertFunction/Role/DefaultPolicy/Resource',
+      ...functionRoles('EntraSync'),
       'ScimSync/EntraSync/StateMachineRole/DefaultPolicy/Resource',
+      ...functionRoles('GitHubSync'),
       'ScimSync/GitHubSync/StateMachineRole/DefaultPolicy/Resource',
-    ],
+    ].sort(),
   );
+  expect(
+    where(
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:eu-west-2:<AWS::AccountId>:execution:scim-sync-github:*]',
+    ),
+  ).toEqual(['ScimSync/Alerting/AlertFunction/Role/DefaultPolicy/Resource']);
   expect(where('AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:identitystore:::user/*]')).toEqual([
     'ScimSync/EntraSync/ApplyBatch/Role/DefaultPolicy/Resource',
     'ScimSync/EntraSync/FetchTarget/Role/DefaultPolicy/Resource',

@@ -4,7 +4,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { IDENTITY_STORE_APPLY_ACTIONS, IDENTITY_STORE_READ_ACTIONS } from '../../infra/permissions';
+import {
+  IDENTITY_STORE_APPLY_ACTIONS,
+  IDENTITY_STORE_READ_ACTIONS,
+  LEASE_ACCESS,
+} from '../../infra/permissions';
 
 const ROOT = join(__dirname, '..', '..');
 /** Identity Store operations a source file calls (`new XCommand(` and `paginateX(`). */
@@ -29,5 +33,18 @@ describe('Identity Store permissions match the calls', () => {
     expect([...IDENTITY_STORE_APPLY_ACTIONS].sort()).toEqual(
       identityStoreCalls('lambdas/identitystore/apply.ts'),
     );
+  });
+});
+
+describe('lease permissions match the calls', () => {
+  it('the steps together may call exactly the DynamoDB operations lambdas/runtime/lease.ts makes', () => {
+    const text = readFileSync(join(ROOT, 'lambdas/runtime/lease.ts'), 'utf8');
+    const calls = [
+      ...new Set([...text.matchAll(/new (\w+)Command\(/g)].map((m) => `dynamodb:${m[1]}`)),
+    ].sort();
+    expect(calls).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    expect([...new Set(Object.values(LEASE_ACCESS).flat())].sort()).toEqual(calls);
+    // Report only releases (an update); every other step may also read who holds the lease.
+    expect(LEASE_ACCESS.Report).toEqual(['dynamodb:UpdateItem']);
   });
 });

@@ -18,14 +18,19 @@ describe.each([
       `scim-sync-${present}`,
     ]);
     const functions = ofType('AWS::Lambda::Function').map((r) => r.Properties?.FunctionName as string);
-    expect(functions).toHaveLength(7);
-    expect(functions.every((n) => n.startsWith(`scim-sync-${present}-`))).toBe(true);
+    expect(functions).toHaveLength(8);
+    expect(
+      functions.filter((n) => n !== 'scim-sync-alert').every((n) => n.startsWith(`scim-sync-${present}-`)),
+    ).toBe(true);
     expect(ofType('AWS::Scheduler::Schedule').map((r) => r.Properties?.Name)).toEqual([
       `scim-sync-${present}`,
     ]);
-    expect(ofType('AWS::SQS::Queue')).toHaveLength(1);
-    expect(ofType('AWS::CloudWatch::Alarm')).toHaveLength(6);
-    expect(ofType('AWS::IAM::Role')).toHaveLength(9);
+    expect(ofType('AWS::SQS::Queue').map((r) => r.Properties?.QueueName)).toEqual([
+      `scim-sync-${present}-schedule-dlq`,
+      'scim-sync-alerts-dlq',
+    ]);
+    expect(ofType('AWS::CloudWatch::Alarm')).toHaveLength(6 + 2);
+    expect(ofType('AWS::IAM::Role')).toHaveLength(10);
   });
 
   test(`nothing of ${absent} is in the template`, () => {
@@ -36,6 +41,7 @@ describe.each([
   test('the shared parts and the failure rule are there, watching the one machine', () => {
     expect(ofType('AWS::S3::Bucket')).toHaveLength(1);
     expect(ofType('AWS::SNS::Topic')).toHaveLength(1);
+    expect(ofType('AWS::DynamoDB::Table')).toHaveLength(1);
     const rule = ofType('AWS::Events::Rule')[0]!;
     const machineId = Object.entries(s.json.Resources).find(
       ([, r]) => r.Type === 'AWS::StepFunctions::StateMachine',

@@ -81,6 +81,64 @@ describe.each([
     });
   });
 
+  test('the deployed definition: the lease loop, and every Lambda retrier as AWS recommends plus Lambda.Unknown', () => {
+    const def = JSON.parse(machine().p.DefinitionString as string) as {
+      States: Record<string, Json>;
+    };
+    // CheckConcurrency (input always the execution input) -> LeaseTaken? -> WaitForLease -> CheckConcurrency, or Skipped.
+    expect((def.States.CheckConcurrency!.Parameters as Json)['input.$']).toBe('$$.Execution.Input');
+    expect(def.States.CheckConcurrency!.Next).toBe('LeaseTaken?');
+    expect(def.States['LeaseTaken?']).toMatchObject({
+      Type: 'Choice',
+      Choices: [
+        { Variable: '$.lease.status', StringEquals: 'acquired', Next: 'ResolveSecret' },
+        { Variable: '$.lease.status', StringEquals: 'waiting', Next: 'WaitForLease' },
+      ],
+      Default: 'Skipped',
+    });
+    expect(def.States.WaitForLease).toEqual({
+      Type: 'Wait',
+      SecondsPath: '$.lease.waitSeconds',
+      Next: 'CheckConcurrency',
+    });
+    expect(def.States.Skipped).toMatchObject({ Type: 'Succeed', OutputPath: '$.output' });
+    const tasks: [string, Json][] = [];
+    const walk = (states: Record<string, Json>) => {
+      for (const [name, st] of Object.entries(states)) {
+        expect({ name, catch: st.Catch }).toEqual({ name, catch: undefined });
+        if (st.Type === 'Task') tasks.push([name, st]);
+        for (const b of (st.Branches as { States: Record<string, Json> }[] | undefined) ?? []) walk(b.States);
+        if (st.ItemProcessor) walk((st.ItemProcessor as { States: Record<string, Json> }).States);
+      }
+    };
+    walk(def.States);
+    expect(tasks).toHaveLength(10);
+    for (const [name, t] of tasks) {
+      const retry = t.Retry as { ErrorEquals: string[] }[];
+      expect({ name, first: retry[0]!.ErrorEquals }).toEqual({
+        name,
+        first: [
+          'Lambda.ServiceException',
+          'Lambda.AWSLambdaException',
+          'Lambda.SdkClientException',
+          'Lambda.ClientExecutionTimeoutException',
+          'Lambda.TooManyRequestsException',
+          'TransientServiceError',
+        ],
+      });
+      expect({ name, unknown: retry.some((r) => r.ErrorEquals.includes('Lambda.Unknown')) }).toEqual({
+        name,
+        unknown: true,
+      });
+    }
+    const timeouts = Object.fromEntries(tasks.map(([n, t]) => [n, t.TimeoutSeconds]));
+    expect(timeouts).toMatchObject({
+      ApplyCreatesBatch: 960,
+      ApplyMembershipsBatch: 960,
+      ApplyDeletesBatch: 960,
+    });
+  });
+
   test('named scim-sync-<provider>, standard, logging without execution data, traced', () => {
     const { p } = machine();
     expect(p.StateMachineType).toBe('STANDARD');
@@ -98,7 +156,7 @@ describe.each([
     });
   });
 
-  test('the schedule starts the machine with {} on the configured expression', () => {
+  test('the schedule starts the machine with {"trigger":{"kind":"schedule"}} on the configured expression', () => {
     const { p } = byProp('AWS::Scheduler::Schedule', 'Name', `scim-sync-${provider}`);
     const dlq = byProp('AWS::SQS::Queue', 'QueueName', `scim-sync-${provider}-schedule-dlq`);
     expect(p).toMatchObject({
@@ -110,7 +168,8 @@ describe.each([
     expect(p.GroupName).toBeUndefined(); // the default group
     const target = p.Target as Json;
     expect(target.Arn).toEqual({ Ref: machine().id });
-    expect(target.Input).toBe('{}');
+    // A scheduled start skips quietly while its provider runs (lambdas/core/lease.ts).
+    expect(JSON.parse(target.Input as string)).toEqual({ trigger: { kind: 'schedule' } });
     expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: 5, MaximumEventAgeInSeconds: 3600 });
     expect(target.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [dlq.id, 'Arn'] } });
   });
@@ -136,9 +195,25 @@ describe.each([
   });
 });
 
-test('two machines, two schedules, two dead-letter queues', () => {
+test('schedulesEnabled: false deploys both schedules DISABLED, and nothing else differs', () => {
+  const off = synth({ ...TEST_CONFIG, schedulesEnabled: false });
+  const on = synth(TEST_CONFIG);
+  const schedules = (x: Synth) =>
+    Object.entries(x.json.Resources).filter(([, r]) => r.Type === 'AWS::Scheduler::Schedule');
+  expect(schedules(off).map(([, r]) => r.Properties?.State)).toEqual(['DISABLED', 'DISABLED']);
+  expect(schedules(on).map(([, r]) => r.Properties?.State)).toEqual(['ENABLED', 'ENABLED']);
+  // Only the schedules and the configuration the functions receive (SCIM_SYNC_CONFIG) change.
+  const strip = (x: Synth) =>
+    JSON.stringify(x.json.Resources)
+      .replaceAll('\\"schedulesEnabled\\":false', '\\"schedulesEnabled\\":true')
+      .replaceAll('"State":"DISABLED"', '"State":"ENABLED"')
+      .replace(/"S3Key":"[0-9a-f]+\.zip"/g, '"S3Key":"<asset>"');
+  expect(strip(off) === strip(on)).toBe(true);
+});
+
+test('two machines, two schedules, two dead-letter queues (and the alerts one)', () => {
   expect(ofType('AWS::StepFunctions::StateMachine')).toHaveLength(2);
   expect(ofType('AWS::Scheduler::Schedule')).toHaveLength(2);
-  expect(ofType('AWS::SQS::Queue')).toHaveLength(2);
+  expect(ofType('AWS::SQS::Queue')).toHaveLength(3);
   expect(Object.keys(STEP_SPECS)).toHaveLength(Object.keys(STEP_ENTRIES).length);
 });

@@ -36,7 +36,18 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const COMMANDS = ['sync', 'demo', 'emulate', 'start', 'plan', 'status', 'redrive', 'report', 'local-aws'];
+const COMMANDS = [
+  'sync',
+  'doctor',
+  'demo',
+  'emulate',
+  'start',
+  'plan',
+  'status',
+  'redrive',
+  'report',
+  'local-aws',
+];
 
 describe('scim-sync, the command line', () => {
   it.each(COMMANDS)('%s --help exits 0 with its options and examples', async (command) => {
@@ -82,7 +93,29 @@ describe('scim-sync, the command line', () => {
     ],
     [['start', 'github', '--output', 'yaml'], "argument 'yaml' is invalid. Allowed choices are text, json"],
     [['plan'], "error: missing required argument 'provider'"],
-    [['sync', 'github'], 'error: only --local runs are available here'],
+    [['sync', 'github'], 'error: say where: --local (stand-ins on this machine) or --live'],
+    [['sync', 'github', '--local', '--live'], 'error: --local or --live, not both'],
+    [
+      ['sync', 'github', '--live', '--fixture', 'org.json', '--rps', '5'],
+      'error: --fixture, --rps are for --local runs: a live run reads the real source and Identity Store',
+    ],
+    [['sync', 'entra', '--local', '--apply'], 'error: --apply is for --live runs'],
+    [['sync', 'github', '--live', '--apply', '--dry-run'], 'error: --apply or --dry-run, not both'],
+    [
+      ['sync', 'github', '--live', '--secret-file', 'nope.json'],
+      'error: --secret-file nope.json: no such file',
+    ],
+    [['doctor'], "error: missing required argument 'provider'"],
+    [['doctor', 'gihub'], "error: command-argument value 'gihub' is invalid for argument 'provider'"],
+    [['doctor', 'github', '--live', '--local'], 'error: --live or --local, not both'],
+    [
+      ['doctor', 'entra', '--local', '--profile', 'p'],
+      'error: --region, --profile and --secret-file are for --live checks',
+    ],
+    [
+      ['doctor', 'github', '--write-prob'],
+      "error: unknown option '--write-prob'\n(Did you mean --write-probe?)",
+    ],
     [[], 'Usage: scim-sync [options] [command]'],
   ])('%j is a usage error: exit 2, says what is wrong', async (argv, message) => {
     const r = await cli(argv);

@@ -184,6 +184,7 @@ describe('one set of ownership rules everywhere', () => {
       SCIM_SYNC_PROVIDER: 'github',
       SCIM_SYNC_CONFIG: JSON.stringify(config),
       SCIM_SYNC_BLOB_DIR: blobs,
+      SCIM_SYNC_LEASE_TABLE: 'scim-sync-lease',
     });
     const source = SourceSnapshotSchema.parse(JSON.parse(readFileSync(join(runDir, 'source.json'), 'utf8')));
     const target = TargetSnapshotSchema.parse(JSON.parse(readFileSync(join(runDir, 'target.json'), 'utf8')));
@@ -196,6 +197,7 @@ describe('one set of ownership rules everywhere', () => {
       SCIM_SYNC_PROVIDER: 'github',
       SCIM_SYNC_CONFIG: JSON.stringify(githubOnly),
       SCIM_SYNC_BLOB_DIR: blobs,
+      SCIM_SYNC_LEASE_TABLE: 'scim-sync-lease',
     });
     expect(computePlan(source, target, ownershipRules('github', envDefault.config)).conflicts).toEqual([]);
   });

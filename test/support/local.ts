@@ -10,6 +10,7 @@ import {
   startLocalEnvironment,
 } from '../../local/environment';
 import { WRITE_OPERATIONS } from '../../local/identitystore';
+import type { LeaseTimings } from '../../lambdas/core/lease';
 import { LocalRunner } from '../../local/runner';
 
 export interface Local {
@@ -33,16 +34,24 @@ export function testConfig(providers: ('github' | 'entra')[], patch: Partial<Con
 }
 
 export async function startLocal(
-  opts: LocalEnvironmentOptions & { targetReadBudgetMs?: number } = {},
+  opts: LocalEnvironmentOptions & {
+    targetReadBudgetMs?: number;
+    /** The lease's timings (tests shorten the wait). */
+    lease?: Partial<LeaseTimings>;
+    /** How long the Wait states pause (ms). */
+    waitMs?: number;
+  } = {},
   retryPauseMs = 20,
 ): Promise<Local> {
-  const { targetReadBudgetMs, ...envOpts } = opts;
+  const { targetReadBudgetMs, lease, waitMs, ...envOpts } = opts;
   const env = await startLocalEnvironment(envOpts);
   const blobDir = mkdtempSync(join(tmpdir(), 'scim-sync-e2e-'));
   const runner = new LocalRunner(env, blobDir, {
     retryPauseMs,
     identityStoreRetry: { maxAttempts: 6, baseMs: 5, maxMs: 100 },
     ...(targetReadBudgetMs === undefined ? {} : { targetReadBudgetMs }),
+    ...(lease ? { lease } : {}),
+    ...(waitMs === undefined ? {} : { waitMs }),
   });
   return {
     env,

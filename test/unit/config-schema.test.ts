@@ -40,6 +40,7 @@ describe('defaults', () => {
       batchSize: 500,
       applyConcurrency: 4,
       identityStoreRps: 18,
+      schedulesEnabled: true,
       providers: {
         github: {
           organisation: 'acme',
@@ -112,6 +113,12 @@ describe('bounds', () => {
     for (const v of good) expect(parse(withTop({ [key]: v }))[key as 'batchSize']).toBe(v);
     for (const v of bad)
       expect(error(withTop({ [key]: v }))).toMatch(new RegExp(`^invalid configuration: ${key}: `));
+  });
+
+  it('schedulesEnabled: a boolean, false kept, anything else refused naming the key', () => {
+    expect(parse(withTop({ schedulesEnabled: false })).schedulesEnabled).toBe(false);
+    for (const bad of ['no', 0, null])
+      expect(error(withTop({ schedulesEnabled: bad }))).toMatch(/^invalid configuration: schedulesEnabled: /);
   });
 
   it('identityStoreRps above 20 says why', () => {

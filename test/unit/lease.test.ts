@@ -1,0 +1,121 @@
+/** What a start does with the Identity Store's lease (lambdas/core/lease.ts), and what waiting costs. */
+import {
+  decideStart,
+  EVENTS_PER_LEASE_WAIT,
+  type LeaseRun,
+  type LeaseState,
+  LEASE_TIMINGS,
+  maxLeaseWaitEvents,
+  runOrder,
+  supersededBy,
+} from '../../lambdas/core/lease';
+
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+const arn = (p: string, n: string) => `arn:aws:states:eu-west-2:000000000000:execution:scim-sync-${p}:${n}`;
+const run = (over: Partial<LeaseRun> = {}): LeaseRun => ({
+  provider: 'github',
+  runId: 'me',
+  executionArn: arn('github', 'me'),
+  startedAt: new Date(T0).toISOString(),
+  dryRun: false,
+  trigger: 'manual',
+  ...over,
+});
+const heldBy = (provider: 'github' | 'entra', name: string, expiresAt = T0 + 600_000): LeaseState => ({
+  holder: {
+    executionArn: arn(provider, name),
+    runId: name,
+    provider,
+    startedAt: new Date(T0 - 1000).toISOString(),
+    expiresAt,
+  },
+  applied: {},
+});
+
+describe('decideStart', () => {
+  it('takes a free, expired or own lease', () => {
+    expect(decideStart({ applied: {} }, run(), T0)).toEqual({ kind: 'take' });
+    expect(decideStart(heldBy('entra', 'old', T0 - 1), run(), T0)).toEqual({ kind: 'take' });
+    const own = {
+      ...heldBy('github', 'me'),
+      holder: { ...heldBy('github', 'me').holder!, executionArn: arn('github', 'me') },
+    };
+    expect(decideStart(own, run(), T0)).toEqual({ kind: 'take' });
+  });
+
+  it('own provider running: a scheduled start skips, a manual one refuses naming the holder', () => {
+    const state = heldBy('github', 'busy');
+    expect(decideStart(state, run({ trigger: 'schedule' }), T0)).toMatchObject({
+      kind: 'skip',
+      reason: 'running',
+    });
+    const refused = decideStart(state, run(), T0);
+    expect(refused).toMatchObject({ kind: 'refuse' });
+    expect((refused as { message: string }).message).toMatch(
+      /^execution busy of github \(started .*\) holds the Identity Store's lease/,
+    );
+  });
+
+  it('the other provider running: wait its turn, up to maxWaitSeconds since the start; then skip (scheduled) or refuse (manual)', () => {
+    const state = heldBy('entra', 'other');
+    expect(decideStart(state, run(), T0 + 1000)).toMatchObject({
+      kind: 'wait',
+      seconds: LEASE_TIMINGS.pollSeconds,
+    });
+    const late = T0 + (LEASE_TIMINGS.maxWaitSeconds - LEASE_TIMINGS.pollSeconds + 1) * 1000;
+    const lateState = heldBy('entra', 'other', late + 600_000);
+    expect(decideStart(lateState, run({ trigger: 'schedule' }), late)).toMatchObject({
+      kind: 'skip',
+      reason: 'waited',
+    });
+    expect(decideStart(lateState, run(), late)).toMatchObject({ kind: 'refuse' });
+  });
+
+  it('a newer execution of the provider applied since this one started: skip before reading (a dry run goes ahead)', () => {
+    const state: LeaseState = {
+      applied: {
+        github: {
+          order: runOrder({
+            startedAt: new Date(T0 + 1).toISOString(),
+            executionArn: arn('github', 'newer'),
+          }),
+          executionArn: arn('github', 'newer'),
+          runId: 'newer',
+          at: 'x',
+        },
+      },
+    };
+    expect(decideStart(state, run(), T0 + 5000)).toMatchObject({ kind: 'skip', reason: 'superseded' });
+    expect(decideStart(state, run({ dryRun: true }), T0 + 5000)).toEqual({ kind: 'take' });
+    expect(
+      decideStart(state, run({ provider: 'entra', executionArn: arn('entra', 'me') }), T0 + 5000),
+    ).toEqual({ kind: 'take' });
+  });
+});
+
+describe('supersededBy and runOrder', () => {
+  it('orders by start time, then ARN; an execution never supersedes itself', () => {
+    const me = run();
+    const mark = (startedAt: string, name: string) => ({
+      applied: {
+        github: {
+          order: runOrder({ startedAt, executionArn: arn('github', name) }),
+          executionArn: arn('github', name),
+          runId: name,
+          at: 'x',
+        },
+      },
+    });
+    expect(supersededBy(mark(new Date(T0 - 1).toISOString(), 'older'), me)).toBeUndefined();
+    expect(supersededBy(mark(new Date(T0 + 1).toISOString(), 'newer'), me)?.runId).toBe('newer');
+    expect(supersededBy(mark(me.startedAt, 'zz-same-time'), me)?.runId).toBe('zz-same-time');
+    expect(supersededBy(mark(me.startedAt, 'me'), me)).toBeUndefined();
+  });
+});
+
+describe('the cost of waiting in history events', () => {
+  it('is bounded: at most maxWaitSeconds / pollSeconds waits of 9 events (1,080 at the defaults)', () => {
+    expect(EVENTS_PER_LEASE_WAIT).toBe(9);
+    expect(maxLeaseWaitEvents()).toBe(1080);
+  });
+});
