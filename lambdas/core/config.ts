@@ -28,6 +28,7 @@ const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
 /** GitHub's API: https, or plain http only to a loopback address (a local stand-in). */
 const GithubApiUrl = z.url().refine(
   (u) => {
+    if (!URL.canParse(u)) return true; // not a URL at all: z.url() says so (new URL would throw a TypeError)
     const url = new URL(u);
     return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.test(url.hostname));
   },

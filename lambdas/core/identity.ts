@@ -277,7 +277,12 @@ function screenKind<T extends { id: string }>(
       same.length > 1
         ? [
             'duplicate-name',
-            `${same.length} ${provider} ${kind}s are named ${name} ignoring case and Unicode form (ids ${same.map((x) => x.id).join(', ')}), which the Identity Store would make one; none is synced until all but one are renamed${kind === 'group' ? " (merging them would let whoever controls one grant the other's access)" : ''}`,
+            `${same.length} ${provider} ${kind}s are named ${name} ignoring case and Unicode form (ids ${same
+              .map((x) => x.id)
+              .sort()
+              .join(
+                ', ',
+              )}), which the Identity Store would make one; none is synced until all but one are renamed${kind === 'group' ? " (merging them would let whoever controls one grant the other's access)" : ''}`,
           ]
         : invalid
           ? ['invalid-name', `${invalid}; not synced, and the ${kind} is left as it is in the Identity Store`]

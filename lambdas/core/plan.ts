@@ -265,7 +265,9 @@ export function computePlan(source: SourceSnapshot, target: TargetSnapshot, rule
   }
 
   ops.sort(compareOps);
-  conflicts.sort((a, b) => (a.kind + nameKey(a.name) < b.kind + nameKey(b.name) ? -1 : 1));
+  // By kind and name, then the exact name and the source id (two duplicates share a name key).
+  const conflictKey = (c: Conflict) => [c.kind, nameKey(c.name), c.name, c.sourceId ?? ''];
+  conflicts.sort((a, b) => compareKeys(conflictKey(a), conflictKey(b)));
   const ownedGroupIds = new Set(storeGroups.filter((e) => e.owner === 'owned').map((e) => e.id));
   return {
     provider: rules.provider,
@@ -280,6 +282,11 @@ export function computePlan(source: SourceSnapshot, target: TargetSnapshot, rule
     },
     source: { users: source.users.length, groups: source.groups.length },
   };
+}
+
+function compareKeys(a: string[], b: string[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
+  return 0;
 }
 
 /** The provider's store entities that no source entity is, and that may be deleted. */
@@ -318,7 +325,10 @@ function name(
         name: s.name,
         sourceId: id,
         reason: 'ambiguous',
-        message: `several ${what}s of the Identity Store may be ${what} ${s.name} (${c.candidates.map((e) => `${e.name} ${e.id}`).join(', ')}); all are left alone until one is removed or renamed`,
+        message: `several ${what}s of the Identity Store may be ${what} ${s.name} (${c.candidates
+          .map((e) => `${e.name} ${e.id}`)
+          .sort()
+          .join(', ')}); all are left alone until one is removed or renamed`,
       });
     } else {
       conflicts.push({
