@@ -53,6 +53,7 @@ describe('defaults', () => {
           userAttributes: 'userName',
           useSamlIdentity: false,
           apiUrl: 'https://api.github.com',
+          webhooks: true,
         },
         entra: {
           secretName: 'en',
@@ -80,6 +81,7 @@ describe('defaults', () => {
           teamMembership: 'immediate',
           userAttributes: 'profile',
           useSamlIdentity: true,
+          webhooks: false,
         },
         entra: { ...entra, includeOwners: false, nestedGroups: false, schedule: 'rate(1 hour)' },
       },
@@ -92,6 +94,7 @@ describe('defaults', () => {
       teamMembership: 'immediate',
       userAttributes: 'profile',
       useSamlIdentity: true,
+      webhooks: false,
     });
     expect(c.providers.entra).toMatchObject({
       includeOwners: false,
@@ -119,6 +122,13 @@ describe('bounds', () => {
     expect(parse(withTop({ schedulesEnabled: false })).schedulesEnabled).toBe(false);
     for (const bad of ['no', 0, null])
       expect(error(withTop({ schedulesEnabled: bad }))).toMatch(/^invalid configuration: schedulesEnabled: /);
+  });
+
+  it('providers.github.webhooks: a boolean, anything else refused naming the key', () => {
+    for (const bad of ['yes', 1])
+      expect(error(withGithub({ webhooks: bad }))).toMatch(
+        /^invalid configuration: providers\.github\.webhooks: /,
+      );
   });
 
   it('identityStoreRps above 20 says why', () => {
