@@ -45,6 +45,8 @@ export default {
     'lambdas/core/batches.ts',
     'lambdas/core/config.ts',
     'lambdas/core/schedule.ts',
+    'lambdas/core/lease.ts',
+    'lambdas/core/webhook.ts',
   ],
   ignorePatterns: ['cdk.out', 'coverage', 'reports', '.scim-sync'],
   reporters: ['clear-text', 'progress', 'html', 'json'],

@@ -103,7 +103,9 @@ export function heldByOther(state: LeaseState, run: LeaseRun, nowMs: number): Ho
 /** The newer execution of the run's provider that applied since the run started, if any. */
 export function supersededBy(state: LeaseState, run: LeaseRun): AppliedMark | undefined {
   const mark = state.applied[run.provider];
+  // Stryker disable next-line ConditionalExpression: its own mark has its own order, which the next line does not count as newer
   if (!mark || mark.executionArn === run.executionArn) return undefined;
+  // Stryker disable next-line EqualityOperator: orders end with the ARN, so equal orders are the same execution, excluded above
   return mark.order > runOrder(run) ? mark : undefined;
 }
 

@@ -138,3 +138,72 @@ describe('the cost of waiting in history events', () => {
     expect(maxLeaseWaitEvents()).toBe(1080);
   });
 });
+
+describe('the edges and the words of each decision', () => {
+  const holder = heldBy('entra', 'other').holder!;
+
+  it('a lease is held up to and including its expiry instant, free after it', () => {
+    expect(decideStart(heldBy('entra', 'other', T0), run(), T0)).toMatchObject({ kind: 'wait' });
+    expect(decideStart(heldBy('entra', 'other', T0), run(), T0 + 1)).toEqual({ kind: 'take' });
+  });
+
+  it('waits while one more poll still ends within maxWaitSeconds, exactly at the bound included', () => {
+    const at = T0 + (LEASE_TIMINGS.maxWaitSeconds - LEASE_TIMINGS.pollSeconds) * 1000;
+    const state = heldBy('entra', 'other', at + 600_000);
+    expect(decideStart(state, run(), at)).toMatchObject({ kind: 'wait' });
+    expect(decideStart(state, run(), at + 1)).toMatchObject({ kind: 'refuse' });
+  });
+
+  it('says who holds it and what happens, in full', () => {
+    const own = heldBy('github', 'busy');
+    const ownHeld = `execution busy of github (started ${own.holder!.startedAt}) holds the Identity Store's lease (until ${new Date(own.holder!.expiresAt).toISOString()} unless it renews it)`;
+    expect(decideStart(own, run({ trigger: 'schedule' }), T0)).toEqual({
+      kind: 'skip',
+      reason: 'running',
+      holder: own.holder,
+      message: `${ownHeld}; this run stopped before reading or changing anything: the running one does the work`,
+    });
+    expect(decideStart(own, run(), T0)).toEqual({
+      kind: 'refuse',
+      holder: own.holder,
+      message: `${ownHeld}; this run stopped before reading or changing anything. Let it finish (scim-sync status github); if it failed, re-drive it (a redrive re-takes its own lease) or wait until its lease lapses; if it is stuck, stop it, then start a new run after the lease lapses.`,
+    });
+    const late = T0 + 7200_000;
+    const lateState = heldBy('entra', 'other');
+    lateState.holder!.expiresAt = late + 1;
+    const lateHeld = `execution other of entra (started ${holder.startedAt}) holds the Identity Store's lease (until ${new Date(late + 1).toISOString()} unless it renews it)`;
+    expect(decideStart(lateState, run({ trigger: 'schedule' }), late)).toEqual({
+      kind: 'skip',
+      reason: 'waited',
+      holder: lateState.holder,
+      message: `waited 7200 s for the Identity Store's lease, at most ${LEASE_TIMINGS.maxWaitSeconds} s: ${lateHeld}; the next scheduled run tries again`,
+    });
+    expect(decideStart(lateState, run(), late)).toEqual({
+      kind: 'refuse',
+      holder: lateState.holder,
+      message: `waited 7200 s for the Identity Store's lease, at most ${LEASE_TIMINGS.maxWaitSeconds} s: ${lateHeld}. Nothing was read or changed; start it again when that run has ended (scim-sync status).`,
+    });
+  });
+
+  it('a superseded start names the newer execution and when it applied', () => {
+    const state: LeaseState = {
+      applied: {
+        github: {
+          order: runOrder({
+            startedAt: new Date(T0 + 1).toISOString(),
+            executionArn: arn('github', 'newer'),
+          }),
+          executionArn: arn('github', 'newer'),
+          runId: 'newer',
+          at: '2026-01-01T00:05:00.000Z',
+        },
+      },
+    };
+    expect(decideStart(state, run(), T0 + 5000)).toEqual({
+      kind: 'skip',
+      reason: 'superseded',
+      message:
+        "execution newer of github, started after this one, applied its plan at 2026-01-01T00:05:00.000Z: it has done this run's work, so this one stopped before reading anything",
+    });
+  });
+});

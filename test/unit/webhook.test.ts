@@ -46,9 +46,12 @@ describe('classifyEvent', () => {
       accept: false,
       reason: 'team.deleted is about organisation other, not example-org',
     });
-    expect(ignored('team', { action: 'deleted' })).toMatchObject({ accept: false });
+    expect(ignored('team', { action: 'deleted' })).toEqual({
+      accept: false,
+      reason: 'team.deleted is about organisation (none), not example-org',
+    });
     expect(ignored('team', null)).toMatchObject({ accept: false });
-    expect(ignored('ping', {})).toMatchObject({ accept: false, ping: true });
+    expect(ignored('ping', {})).toEqual({ accept: false, ping: true, reason: 'ping: the webhook is set up' });
   });
 
   it("accepts bodies far smaller than GitHub's 25 MB cap, far larger than the events it accepts", () => {
@@ -80,5 +83,16 @@ describe('decideWebhookStart', () => {
     expect(followUpNames({ ...last, executionArn: `${last.executionArn}b` })[0]).not.toBe(names[0]);
     for (const n of [...names, ...followUpNames(undefined)]) expect(n).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
     expect(followUpNames(undefined)[0]).toBe('webhook-first');
+  });
+
+  it('tags the run by the FNV-1a hash of its ARN, 8 hex digits with leading zeros', () => {
+    // FNV-1a 32-bit of "a" is e40c292c; of this ARN 0c28c980 (a leading zero).
+    expect(followUpNames({ ...last, executionArn: 'a' })[0]).toBe(
+      'webhook-after-20260601T101500000Z-e40c292c',
+    );
+    const arn = 'arn:aws:states:eu-west-2:111122223333:execution:scim-sync-github:run-84';
+    expect(followUpNames({ ...last, executionArn: arn })[0]).toBe(
+      'webhook-after-20260601T101500000Z-0c28c980',
+    );
   });
 });
