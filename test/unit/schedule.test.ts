@@ -154,3 +154,96 @@ describe('invalidSchedule', () => {
     ],
   ])('refuses %s: %s', (e, message) => expect(why(e)).toBe(message));
 });
+
+describe('every name, every edge of the patterns', () => {
+  const why = (e: string) => core().invalidSchedule(e);
+  const generic =
+    'must be an EventBridge Scheduler expression: rate(N unit), cron(6 fields) or at(yyyy-mm-ddThh:mm:ss)';
+  const MONTH_NAMES = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
+  const DAY_NAMES = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
+
+  it.each(MONTH_NAMES.map((m, i) => [m, i + 1]))('month %s is month %d', (name, n) => {
+    // The last day of that month and of the next: the gap differs from month to month.
+    const next = (Number(n) % 12) + 1;
+    expect(interval(`cron(0 0 L ${name},${MONTH_NAMES[next - 1]} ? *)`)).toBe(
+      interval(`cron(0 0 L ${n},${next} ? *)`),
+    );
+    expect(interval(`cron(0 0 L ${name} ? *)`)).toBe(interval(`cron(0 0 L ${n} ? *)`));
+  });
+
+  it.each(DAY_NAMES.map((d, i) => [d, i + 1]))('day %s is day %d', (name, n) => {
+    expect(interval(`cron(0 0 ? 1 ${name}#1 *)`)).toBe(interval(`cron(0 0 ? 1 ${n}#1 *)`));
+    expect(interval(`cron(0 0 ? 2 ${name}L *)`)).toBe(interval(`cron(0 0 ? 2 ${n}L *)`));
+  });
+
+  it('? means any day only in day-of-month and day-of-week; * anywhere', () => {
+    expect(interval('cron(0 0 * * ? *)')).toBe(DAY);
+    expect(interval('cron(0 0 ? * * *)')).toBe(DAY);
+    expect(() => core().cronMaxGapSeconds('? 0 * * ? *')).toThrow('cron value ? is outside 0-59');
+    expect(() => core().cronMaxGapSeconds('0 0 * ? ? *')).toThrow('cron value ? is outside 1-12');
+  });
+
+  it('last weekday: a Saturday is not one (31 Jan 2026 is a Saturday: Fri 30 Jan)', () => {
+    expect(interval('cron(0 0 LW 1 ? *)')).toBe(364 * DAY);
+  });
+
+  it('last Thursday of December: 25 Dec 2025, 31 Dec 2026 (not also 24 Dec 2026)', () => {
+    expect(interval('cron(0 0 ? 12 THUL *)')).toBe(371 * DAY);
+  });
+
+  it('minutes and hours listed out of order are sorted', () => {
+    expect(interval('cron(30,0 * * * ? *)')).toBe(30 * MIN);
+    expect(interval('cron(0 12,0 * * ? *)')).toBe(12 * HOUR);
+    expect(interval('cron(45,5,25 * * * ? *)')).toBe(20 * MIN);
+  });
+
+  it('fields may be separated by several spaces', () => {
+    expect(interval('cron(0  0 * * ?  *)')).toBe(DAY);
+    expect(why('cron(0  */6 * * ?  *)')).toBeUndefined();
+    expect(why('cron( 0 */6 * * ? * )')).toBeUndefined();
+  });
+
+  it('once in the two years is not an interval (1 Jan 2027 is the only Friday 1 January), nor is a day after the span', () => {
+    expect(() => core().cronMaxGapSeconds('0 0 1 1 FRI *')).toThrow('fires at most once in two years');
+    // 2 Jan 2027 (a Saturday) is the first day after the 731 simulated days.
+    expect(() => core().cronMaxGapSeconds('0 0,12 2 1 SAT *')).toThrow('fires at most once in two years');
+  });
+
+  it('patterns match the whole field or expression, nothing before or after', () => {
+    for (const f of [
+      '0 0 x15W 3 ? *',
+      '0 0 15Wx 3 ? *',
+      '0 0 ? 12 *WEDL *',
+      '0 0 ? 12 WEDLx *',
+      '0 0 ? 1 *WED#1 *',
+      '0 0 ? 1 WED#1x *',
+    ])
+      expect(() => core().cronMaxGapSeconds(f)).toThrow(/^cron value /);
+    for (const e of [
+      'xrate(2 hours)',
+      'rate(2 hours)x',
+      'cron(0 0 * * ? *)x',
+      'xcron(0 0 * * ? *)',
+      'xat(2027-01-01T00:00:00)',
+      'at(2027-01-01T00:00:00)x',
+    ])
+      expect(() => interval(e)).toThrow(`not a schedule expression: ${e}`);
+    expect(interval('rate(10 minutes)')).toBe(10 * MIN);
+    expect(interval('rate(120 days)')).toBe(120 * DAY);
+    for (const e of [
+      'xrate(2 hours)',
+      'xcron(0 0 * * ? *)',
+      'cron(0 0 * * ? *)x',
+      'xat(2027-01-01T00:00:00)',
+    ])
+      expect(why(e)).toBe(generic);
+    expect(why('rate(2 hours)x')).toBe('a rate is rate(N minute[s] | hour[s] | day[s]), e.g. rate(2 hours)');
+    expect(why('rate(10 minutes)')).toBeUndefined();
+  });
+
+  it('year fields: lists of ranges and steps of several digits', () => {
+    expect(why('cron(0 9 * * ? 2027,2029-2031)')).toBeUndefined();
+    expect(why('cron(0 9 * * ? 2027/10)')).toBeUndefined();
+    expect(why('cron(0 9 * * ? 2027,2029-203)')).toBe('bad cron year field 2027,2029-203');
+  });
+});
