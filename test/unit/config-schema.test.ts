@@ -147,6 +147,10 @@ describe('bounds', () => {
       'x-1234567890',
       'store-1',
       '12345678-abcd-1234-abcd-123456789ab',
+      'xd-1234567890',
+      'd-1234567890x',
+      'x12345678-abcd-1234-abcd-123456789abc',
+      '12345678-abcd-1234-abcd-123456789abcx',
     ])
       expect(error(withTop({ identityStoreId: bad }))).toBe(
         'invalid configuration: identityStoreId: must be an Identity Store id such as d-1234567890',
@@ -227,6 +231,7 @@ describe('providers', () => {
       '@a..example',
       '@a.example.',
       '@a b.example',
+      '@example.co_m',
       ' @a.example',
       `@${'a'.repeat(250)}.example`,
     ])
@@ -240,6 +245,7 @@ describe('providers', () => {
       'https://github.example.com/api/v3',
       'http://127.0.0.1:8080',
       'http://127.1.2.3',
+      'http://127.0.0.100:3000',
       'http://localhost:3000',
       'http://[::1]:9000',
     ])
@@ -250,13 +256,15 @@ describe('providers', () => {
       'http://128.0.0.1',
       'ftp://127.0.0.1',
       'http://127.0.0.1.example',
+      'http://xlocalhost:8080',
+      'http://my-localhost:8080',
     ])
       expect(error(withGithub({ apiUrl: bad }))).toBe(
         'invalid configuration: providers.github.apiUrl: must be an https:// URL (plain http only to a loopback address such as 127.0.0.1)',
       );
     // Not a URL at all: a ConfigError naming the key too (it used to be a TypeError from new URL()).
-    expect(error(withGithub({ apiUrl: 'not a url' }))).toMatch(
-      /^invalid configuration: providers\.github\.apiUrl: /,
+    expect(error(withGithub({ apiUrl: 'not a url' }))).toBe(
+      'invalid configuration: providers.github.apiUrl: Invalid URL',
     );
   });
 
