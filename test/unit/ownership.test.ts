@@ -219,6 +219,16 @@ describe('records of source ids', () => {
     expect(
       core().recordedGroupId(gh(), { description: `${core().groupRecord(gh(), '5')} (note)` }),
     ).toBeUndefined();
+    expect(
+      core().recordedGroupId(en(), { description: `${core().groupRecord(en(), 'x-1')} (note)` }),
+    ).toBeUndefined();
+  });
+
+  it("the holding group's source id is part of what is stored: it never changes", () => {
+    expect(core().HOLDING_GROUP_ID).toBe('holding-group');
+    expect(core().groupRecord(en(), core().HOLDING_GROUP_ID)).toBe(
+      'Managed by scim-sync from Entra ID, group id holding-group',
+    );
   });
 
   it('user records: the provider’s URN in any case, with an id', () => {
