@@ -83,8 +83,6 @@ export type MatchConflict =
 export interface Matching {
   /** Source id → the store entity it is. */
   matched: Map<string, StoreEntity>;
-  /** Source ids that matched nothing and may be created. */
-  unmatched: string[];
   /** Source id → why it is left alone. */
   conflicts: Map<string, MatchConflict>;
   /** Store ids that nothing may change this run. */
@@ -138,13 +136,13 @@ export function matchEntities(
     if (cands.length === 1) {
       matched.set(s.id, cands[0]!);
       taken.add(cands[0]!.id);
+      // Stryker disable next-line EqualityOperator: one candidate is the branch above
     } else if (cands.length > 1) {
       conflicts.set(s.id, { reason: 'ambiguous', candidates: cands });
       for (const c of cands) frozen.add(c.id);
     }
   }
   // 2. By name, against entities no source entity took by id.
-  const unmatched: string[] = [];
   for (const s of source) {
     if (matched.has(s.id) || conflicts.has(s.id)) continue;
     const holders = (byKey.get(nameKey(s.name)) ?? []).filter((e) => !taken.has(e.id));
@@ -154,10 +152,9 @@ export function matchEntities(
       continue;
     }
     const h = holders[0];
-    if (!h || (h.owner === 'owned' && h.recordedId !== undefined)) {
-      // Free, or held by another of the provider's entities (which this plan moves or deletes).
-      unmatched.push(s.id);
-    } else if (h.owner === 'owned' || h.owner === 'adoptable') {
+    // Free, or held by another of the provider's entities (which this plan moves or deletes): a create.
+    if (!h || (h.owner === 'owned' && h.recordedId !== undefined)) continue;
+    if (h.owner === 'owned' || h.owner === 'adoptable') {
       if (frozen.has(h.id)) {
         conflicts.set(s.id, { reason: 'ambiguous', candidates: [h] });
         continue;
@@ -168,7 +165,7 @@ export function matchEntities(
       conflicts.set(s.id, { reason: h.owner, holder: h });
     }
   }
-  return { matched, unmatched, conflicts, frozen };
+  return { matched, conflicts, frozen };
 }
 
 /** A name a source entity needs: its create, or the rename of the store entity it matched. */
