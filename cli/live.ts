@@ -20,9 +20,8 @@ import { type LocalDynamo, startLocalDynamo } from '../local/dynamodb';
 import { LiveAws, liveEnvironment } from '../local/live';
 import { LocalRunner } from '../local/runner';
 import { CliError, executionName, explainAwsError, type Io, processIo } from './aws/client';
-import { EXIT_GUARD_WOULD_STOP } from './aws/start';
 import { loadConfigFile, readText, UsageError } from './files';
-import { blobRoot, describeRun, progressPrinter } from './sync';
+import { blobRoot, describeRun, exitCode, progressPrinter } from './sync';
 
 export interface LiveSyncOptions {
   config?: string;
@@ -148,17 +147,7 @@ export async function liveSyncCommand(
       if (!o.apply && result.execution.status === 'SUCCEEDED')
         out(`  a dry run: nothing was changed. \`scim-sync sync ${p} --live --apply\` applies it.\n`);
     }
-    if (result.execution.status !== 'SUCCEEDED') {
-      io.err(`${result.execution.error}: ${result.execution.cause}\n`);
-      return 1;
-    }
-    if (report?.guard.verdict === 'would-stop') {
-      io.err(
-        `dry run: a real run would be stopped by the deletion guard (${report.guard.reasons.join('; ')}); exit code ${EXIT_GUARD_WOULD_STOP}\n`,
-      );
-      return EXIT_GUARD_WOULD_STOP;
-    }
-    return 0;
+    return exitCode(result, report, io);
   } finally {
     runner.close();
     await env.close();

@@ -62,6 +62,21 @@ export async function describeRun(
   return [...lines, `  ${x.status} in ${secs} s (${r.stats.stateTransitions} state transitions)`];
 }
 
+/** A local or live run's exit code: 1 if it failed, 3 if a dry run's plan would trip the deletion guard. */
+export function exitCode(result: LocalRunResult, report: RunReport | undefined, io: Io): number {
+  if (result.execution.status !== 'SUCCEEDED') {
+    io.err(`${result.execution.error}: ${result.execution.cause}\n`);
+    return 1;
+  }
+  if (report?.guard.verdict === 'would-stop') {
+    io.err(
+      `dry run: a real run would be stopped by the deletion guard (${report.guard.reasons.join('; ')}); exit code ${EXIT_GUARD_WOULD_STOP}\n`,
+    );
+    return EXIT_GUARD_WOULD_STOP;
+  }
+  return 0;
+}
+
 export interface SyncOptions extends LiveSyncOptions {
   local?: boolean;
   live?: boolean;
@@ -182,17 +197,7 @@ export async function syncCommand(p: Provider, o: SyncOptions, io: Io = processI
       out(`\n${(await describeRun(result, blobs, p, report)).join('\n')}\n`);
       out(`  plans and results: ${join(blobDir, p, result.execution.name)}\n`);
     }
-    if (result.execution.status !== 'SUCCEEDED') {
-      io.err(`${result.execution.error}: ${result.execution.cause}\n`);
-      return 1;
-    }
-    if (report?.guard.verdict === 'would-stop') {
-      io.err(
-        `dry run: a real run would be stopped by the deletion guard (${report.guard.reasons.join('; ')}); exit code ${EXIT_GUARD_WOULD_STOP}\n`,
-      );
-      return EXIT_GUARD_WOULD_STOP;
-    }
-    return 0;
+    return exitCode(result, report, io);
   } catch (err) {
     saveState();
     throw err;
