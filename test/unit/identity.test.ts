@@ -224,6 +224,15 @@ describe('conflicts stay local', () => {
     ]);
   });
 
+  it('a team that keeps its name is not blocked by a hand-made group holding that name in another Unicode form', () => {
+    const t = target({
+      groups: [tGroup('g1', 'caf\u00e9', undefined, '7'), tGroup('h1', 'cafe\u0301', 'made by hand')],
+    });
+    const plan = computePlan(source([], [{ id: '7', displayName: 'caf\u00e9', members: [] }]), t, rules);
+    expect(plan.conflicts).toEqual([]);
+    expect(plan.ops).toEqual([]);
+  });
+
   it('several owned entities recording one source id are ambiguous: all left alone', () => {
     const t = target({
       users: [

@@ -99,6 +99,31 @@ describe('computePlan', () => {
     ]);
   });
 
+  it('an addMember of a user this run creates carries no userId at all (ApplyBatch looks it up after the create)', () => {
+    const t = target({
+      users: [tUser('u1', 'ann@example.com')],
+      groups: [tGroup('g1', 'web')],
+      memberships: [{ membershipId: 'm1', groupId: 'g1', userId: 'u1' }],
+    });
+    const plan = computePlan(
+      source(
+        [ghUser('ann'), ghUser('bob')],
+        [
+          { displayName: 'web', members: ['ann', 'bob'] },
+          { displayName: 'api', members: ['ann', 'bob'] },
+        ],
+      ),
+      t,
+      rules,
+    );
+    // Strict: a userId key holding undefined would be a different operation to ApplyBatch's schema.
+    expect(plan.ops.filter((o) => o.op === 'addMember')).toStrictEqual([
+      { op: 'addMember', group: 'api', user: 'ann@example.com', userId: 'u1' },
+      { op: 'addMember', group: 'api', user: 'bob@example.com' },
+      { op: 'addMember', group: 'web', groupId: 'g1', user: 'bob@example.com' },
+    ]);
+  });
+
   it('never creates a team in Entra namespace, also when the store has no such group', () => {
     const plan = computePlan(
       source(
