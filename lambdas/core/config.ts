@@ -24,6 +24,16 @@ const UserNameSuffix = z
     },
   );
 
+/** Whether `s` compiles as a JavaScript regular expression (includeTeams). */
+function isRegExp(s: string): boolean {
+  try {
+    new RegExp(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
 /** GitHub's API: https, or plain http only to a loopback address (a local stand-in). */
 const GithubApiUrl = z.url().refine(
@@ -47,21 +57,7 @@ export const GithubConfigSchema = z
     /** Team slugs never synced. */
     ignoreTeams: z.array(z.string()).default([]),
     /** When set, only teams whose slug matches this regular expression are synced. */
-    includeTeams: z
-      .string()
-      .refine(
-        (s) => {
-          try {
-            new RegExp(s);
-            return true;
-            // Stryker disable next-line BlockStatement: an empty catch returns undefined, which refine counts as false too
-          } catch {
-            return false;
-          }
-        },
-        { message: 'must be a valid regular expression' },
-      )
-      .optional(),
+    includeTeams: z.string().refine(isRegExp, { message: 'must be a valid regular expression' }).optional(),
     /** 'all': a team's members include its child teams' members; 'immediate': direct members only. */
     teamMembership: z.enum(['all', 'immediate']).default('all'),
     /**

@@ -137,8 +137,10 @@ export function matchEntities(
     if (cands.length === 1) {
       matched.set(s.id, cands[0]!);
       taken.add(cands[0]!.id);
-      // Stryker disable next-line EqualityOperator: one candidate is the branch above
-    } else if (cands.length > 1) {
+      continue;
+    }
+    // Stryker disable next-line EqualityOperator: one candidate is the branch above
+    if (cands.length > 1) {
       conflicts.set(s.id, { reason: 'ambiguous', candidates: cands });
       for (const c of cands) frozen.add(c.id);
     }

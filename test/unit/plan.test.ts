@@ -99,12 +99,8 @@ describe('computePlan', () => {
     ]);
   });
 
-  it('an addMember of a user this run creates carries no userId at all (ApplyBatch looks it up after the create)', () => {
-    const t = target({
-      users: [tUser('u1', 'ann@example.com')],
-      groups: [tGroup('g1', 'web')],
-      memberships: [{ membershipId: 'm1', groupId: 'g1', userId: 'u1' }],
-    });
+  it('an addMember names an existing user by its UserId, and one this run creates by name only (no userId key)', () => {
+    const t = target({ users: [tUser('u1', 'ann@example.com')], groups: [tGroup('g1', 'web')] });
     const plan = computePlan(
       source(
         [ghUser('ann'), ghUser('bob')],
@@ -116,10 +112,12 @@ describe('computePlan', () => {
       t,
       rules,
     );
-    // Strict: a userId key holding undefined would be a different operation to ApplyBatch's schema.
+    // Strict: a userId key holding undefined would be a different operation to ApplyBatch's schema;
+    // and a user already in the store is named by its UserId, which saves ApplyBatch a lookup.
     expect(plan.ops.filter((o) => o.op === 'addMember')).toStrictEqual([
       { op: 'addMember', group: 'api', user: 'ann@example.com', userId: 'u1' },
       { op: 'addMember', group: 'api', user: 'bob@example.com' },
+      { op: 'addMember', group: 'web', groupId: 'g1', user: 'ann@example.com', userId: 'u1' },
       { op: 'addMember', group: 'web', groupId: 'g1', user: 'bob@example.com' },
     ]);
   });
