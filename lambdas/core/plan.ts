@@ -365,12 +365,17 @@ function name(
     const change = c.entity
       ? `cannot rename ${what} ${c.entity.name} to ${c.want}`
       : `cannot create ${what} ${c.want}`;
+    // Two of its entities hold the name (its Unicode forms) even if this run moves both: which one it was is unclear.
+    const several =
+      store.filter((e) => e.id !== c.entity?.id && nameKey(e.name) === nameKey(c.want)).length > 1;
     const why =
       h.owner === 'foreign'
         ? 'the name belongs to the other provider'
-        : h.owner === 'owned'
-          ? 'the name is held by another of its entities that this run leaves alone'
-          : 'the name is held by an entity made by hand or by another tool';
+        : h.owner !== 'owned'
+          ? 'the name is held by an entity made by hand or by another tool'
+          : several
+            ? 'the name is held by several of its entities (the same name in different Unicode forms)'
+            : 'the name is held by another of its entities that this run leaves alone';
     conflicts.push({
       kind,
       name: c.want,

@@ -233,6 +233,31 @@ describe('conflicts stay local', () => {
     expect(plan.ops).toEqual([]);
   });
 
+  it('a rename onto a name two of its old groups hold (Unicode forms) waits: they are deleted, the rename is a conflict saying why', () => {
+    const t = target({
+      groups: [
+        tGroup('g1', 'ops', undefined, '7'),
+        tGroup('d1', 'caf\u00e9', undefined, 'gone1'),
+        tGroup('d2', 'cafe\u0301', undefined, 'gone2'),
+      ],
+    });
+    const s = source([], [{ id: '7', displayName: 'caf\u00e9', members: [] }]);
+    const plan = computePlan(s, t, rules);
+    expect(plan.conflicts.map((c) => [c.name, c.reason, c.existingId])).toEqual([
+      ['caf\u00e9', 'ambiguous', 'd1'],
+    ]);
+    expect(plan.conflicts[0]!.message).toMatch(
+      /^cannot rename group ops to café: the name is held by several of its entities \(the same name in different Unicode forms\)/,
+    );
+    expect(plan.ops.map(brief)).toEqual([
+      ['deleteGroup', 'caf\u00e9'],
+      ['deleteGroup', 'cafe\u0301'],
+    ]);
+    // Once they are gone, the rename goes through.
+    const after = applyInMemory(t, plan.ops);
+    expect(computePlan(s, after, rules).ops.map(brief)).toEqual([['updateGroup', 'ops->caf\u00e9']]);
+  });
+
   it('several owned entities recording one source id are ambiguous: all left alone', () => {
     const t = target({
       users: [
