@@ -365,9 +365,9 @@ function name(
     const change = c.entity
       ? `cannot rename ${what} ${c.entity.name} to ${c.want}`
       : `cannot create ${what} ${c.want}`;
-    // Two of its entities hold the name (its Unicode forms) even if this run moves both: which one it was is unclear.
-    const several =
-      store.filter((e) => e.id !== c.entity?.id && nameKey(e.name) === nameKey(c.want)).length > 1;
+    // Two entities hold the name (its Unicode forms), even if this run moves both: which one was it?
+    // (A renamed entity is not among them: it is renamed because its name key differs.)
+    const several = store.filter((e) => nameKey(e.name) === nameKey(c.want)).length > 1;
     const why =
       h.owner === 'foreign'
         ? 'the name belongs to the other provider'
