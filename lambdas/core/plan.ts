@@ -21,6 +21,7 @@
 import { SnapshotInvalidError } from './errors';
 import {
   assignNames,
+  indexBy,
   type Matching,
   matchEntities,
   type NameClaim,
@@ -358,6 +359,7 @@ function name(
   }
   const deleting = new Set(unmatchedOwned(store, m).map((e) => e.id));
   const naming = assignNames(claims, store, m.frozen, deleting);
+  let byKey: Map<string, StoreEntity[]> | undefined; // built when a claim is blocked
   for (const c of claims) {
     const h = naming.blocked.get(c.sourceId);
     if (!h) continue;
@@ -367,7 +369,8 @@ function name(
       : `cannot create ${what} ${c.want}`;
     // Two entities hold the name (its Unicode forms), even if this run moves both: which one was it?
     // (A renamed entity is not among them: it is renamed because its name key differs.)
-    const several = store.filter((e) => nameKey(e.name) === nameKey(c.want)).length > 1;
+    byKey ??= indexBy(store, (e) => nameKey(e.name));
+    const several = byKey.get(nameKey(c.want))!.length > 1;
     const why =
       h.owner === 'foreign'
         ? 'the name belongs to the other provider'
