@@ -377,7 +377,7 @@ function name(
         : h.owner !== 'owned'
           ? 'the name is held by an entity made by hand or by another tool'
           : several
-            ? 'the name is held by several of its entities (the same name in different Unicode forms)'
+            ? 'the name is held by several entities of the Identity Store (the same name in different Unicode forms)'
             : 'the name is held by another of its entities that this run leaves alone';
     conflicts.push({
       kind,

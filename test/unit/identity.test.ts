@@ -247,7 +247,7 @@ describe('conflicts stay local', () => {
       ['caf\u00e9', 'ambiguous', 'd1'],
     ]);
     expect(plan.conflicts[0]!.message).toMatch(
-      /^cannot rename group ops to café: the name is held by several of its entities \(the same name in different Unicode forms\)/,
+      /^cannot rename group ops to café: the name is held by several entities of the Identity Store \(the same name in different Unicode forms\)/,
     );
     expect(plan.ops.map(brief)).toEqual([
       ['deleteGroup', 'caf\u00e9'],
